@@ -1,0 +1,251 @@
+"""Invariant checks run before every write, on every store.
+
+``check_batch(batch, view)`` validates the records of one write against a view of the stored
+data with the batch applied on top. It raises the first violation found, naming the offending
+ids; stores call it before they write anything.
+
+>>> from registry.model import Grid, Place, Level
+>>> county = Place(code="451225000000", name="罗城", level=Level.COUNTY, parent="451200000000")
+>>> view = DictView({"place": {"451200000000": Place(code="451200000000", name="河池",
+...                 level=Level.PREFECTURE, parent="450000000000")}})
+>>> check_batch([county], view)
+>>> check_batch([Grid(code="G2", name="二级", tier=2, county="451225000000", parent="G1")],
+...             DictView({"place": {county.code: county}}))
+Traceback (most recent call last):
+...
+registry.errors.UnknownReferenceError: grid G2: parent refers to unknown grid 'G1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
+
+from registry.codes import (
+    Level,
+    code_agrees_with_parent,
+    level_of_code,
+    parent_level,
+    validate_code,
+)
+from registry.errors import (
+    CodeMismatchError,
+    CycleError,
+    InvalidInput,
+    LevelMismatchError,
+    SecondParentError,
+    UnknownReferenceError,
+)
+from registry.model import (
+    KINDS,
+    AnyRecord,
+    Grid,
+    Organization,
+    OrgKind,
+    Place,
+    Post,
+    Stationing,
+)
+
+__all__ = ["DictView", "Overlay", "ReadView", "check_batch", "check_record"]
+
+R = TypeVar("R", bound=AnyRecord)
+MAX_DEPTH = 16
+
+
+class ReadView(Protocol):
+    """The reads invariant checks need."""
+
+    def get(self, kind: type[R], key: str) -> R | None: ...
+
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]: ...
+
+
+class DictView:
+    """A view over plain dicts ``{kind: {key: record}}`` (tests, loaders)."""
+
+    def __init__(self, data: dict[str, dict[str, AnyRecord]]) -> None:
+        self.data = data
+
+    def get(self, kind: type[R], key: str) -> R | None:
+        rec = self.data.get(kind.KIND, {}).get(key)
+        return rec  # type: ignore[return-value]
+
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        found = [r for r in self.data.get(kind.KIND, {}).values() if getattr(r, field) == key]
+        return sorted(found, key=lambda r: r.key)  # type: ignore[return-value]
+
+
+class Overlay:
+    """The stored data as seen after a batch is applied (the batch wins)."""
+
+    def __init__(self, base: ReadView, batch: Iterable[AnyRecord]) -> None:
+        self.base = base
+        self.batch: dict[str, dict[str, AnyRecord]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, list[AnyRecord]]] = {}
+        for rec in batch:
+            bucket = self.batch.setdefault(rec.KIND, {})
+            old = bucket.get(rec.key)
+            if old is not None and old != rec and _parent_of(old) != _parent_of(rec):
+                raise SecondParentError(
+                    f"{rec.KIND} {rec.key} is given two parents in one write: "
+                    f"{_parent_of(old)} and {_parent_of(rec)}",
+                    [rec.key, str(_parent_of(old)), str(_parent_of(rec))],
+                )
+            bucket[rec.key] = rec
+
+    def get(self, kind: type[R], key: str) -> R | None:
+        rec = self.batch.get(kind.KIND, {}).get(key)
+        if rec is not None:
+            return rec  # type: ignore[return-value]
+        return self.base.get(kind, key)
+
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        pending = self.batch.get(kind.KIND, {})
+        found: dict[str, AnyRecord] = {
+            r.key: r for r in self.base.referrers(kind, field, key) if r.key not in pending
+        }
+        for r in self._pending_index(kind.KIND, field).get(key, ()):
+            found[r.key] = r
+        return [found[k] for k in sorted(found)]  # type: ignore[misc]
+
+    def _pending_index(self, kind: str, field: str) -> dict[str, list[AnyRecord]]:
+        index = self._indexes.get((kind, field))
+        if index is None:
+            index = {}
+            for r in self.batch.get(kind, {}).values():
+                ref = getattr(r, field)
+                if ref is not None:
+                    index.setdefault(ref, []).append(r)
+            self._indexes[(kind, field)] = index
+        return index
+
+
+def _parent_of(rec: AnyRecord) -> str | None:
+    return getattr(rec, "parent", None)
+
+
+def _check_refs(rec: AnyRecord, view: ReadView) -> None:
+    for field, target in rec.REFS.items():
+        ref = getattr(rec, field)
+        if ref is not None and view.get(KINDS[target], ref) is None:
+            raise UnknownReferenceError(
+                f"{rec.KIND} {rec.key}: {field} refers to unknown {target} {ref!r}",
+                [rec.key, ref],
+            )
+
+
+def _check_chain(kind: type[Place] | type[Grid], start: AnyRecord, view: ReadView) -> None:
+    path = [start.key]
+    node: AnyRecord | None = start
+    while node is not None and _parent_of(node) is not None:
+        parent_key = _parent_of(node)
+        assert parent_key is not None
+        if parent_key in path:
+            raise CycleError(kind.KIND, [*path, parent_key])
+        path.append(parent_key)
+        if len(path) > MAX_DEPTH:
+            raise CycleError(kind.KIND, path)
+        node = view.get(kind, parent_key)
+
+
+def _check_place(p: Place, view: ReadView) -> None:
+    validate_code(p.code)
+    if level_of_code(p.code) is not p.level:
+        raise CodeMismatchError(
+            f"place {p.code}: code denotes a {level_of_code(p.code)}, not a {p.level}", [p.code]
+        )
+    expected = parent_level(p.level)
+    if expected is None:
+        if p.parent is not None:
+            raise LevelMismatchError(f"place {p.code}: a province has no parent", [p.code])
+        return
+    if p.parent is None:
+        raise LevelMismatchError(f"place {p.code}: a {p.level} needs a {expected} parent", [p.code])
+    parent = view.get(Place, p.parent)
+    if parent is None:
+        return  # reported by _check_refs
+    if parent.level is not expected:
+        raise LevelMismatchError(
+            f"place {p.code}: parent {parent.code} is a {parent.level}, expected a {expected}",
+            [p.code, parent.code],
+        )
+    if not code_agrees_with_parent(p.code, p.parent):
+        raise CodeMismatchError(
+            f"place {p.code}: code does not agree with parent {p.parent}", [p.code, p.parent]
+        )
+    _check_chain(Place, p, view)
+
+
+def _check_grid(g: Grid, view: ReadView) -> None:
+    if not 1 <= g.tier <= 4:
+        raise InvalidInput(f"grid {g.code}: tier must be 1 to 4, not {g.tier}", [g.code], "tier")
+    county = view.get(Place, g.county)
+    if county is not None and county.level is not Level.COUNTY:
+        raise LevelMismatchError(
+            f"grid {g.code}: county {g.county} is a {county.level}", [g.code, g.county]
+        )
+    if g.parent is not None:
+        parent = view.get(Grid, g.parent)
+        if parent is not None:
+            if parent.tier != g.tier - 1:
+                raise LevelMismatchError(
+                    f"grid {g.code} (tier {g.tier}): parent {parent.code} is tier {parent.tier}, "
+                    f"expected tier {g.tier - 1}",
+                    [g.code, parent.code],
+                )
+            if parent.county != g.county:
+                raise InvalidInput(
+                    f"grid {g.code}: parent {parent.code} belongs to county {parent.county}",
+                    [g.code, parent.code],
+                    "parent",
+                )
+    for child in view.referrers(Grid, "parent", g.code):
+        if child.tier != g.tier + 1:
+            raise LevelMismatchError(
+                f"grid {g.code} (tier {g.tier}): child {child.code} is tier {child.tier}",
+                [g.code, child.code],
+            )
+    _check_chain(Grid, g, view)
+
+
+def _check_post(p: Post, view: ReadView) -> None:
+    targets = [t for t in (p.place, p.grid, p.organization) if t is not None]
+    if len(targets) != 1:
+        raise InvalidInput(
+            f"post {p.id}: exactly one of place, grid or organization is required", [p.id], "place"
+        )
+
+
+def _check_org(o: Organization) -> None:
+    if o.kind is OrgKind.CENTRE and o.level is None:
+        raise InvalidInput(f"organization {o.code}: a centre needs a level", [o.code], "level")
+
+
+def check_record(rec: AnyRecord, view: ReadView) -> None:
+    """Check one record against ``view`` (which already includes it)."""
+    if rec.valid_from and rec.valid_to and rec.valid_to < rec.valid_from:
+        raise InvalidInput(f"{rec.KIND} {rec.key}: valid_to before valid_from", [rec.key])
+    if isinstance(rec, Place):
+        _check_place(rec, view)
+    elif isinstance(rec, Grid):
+        _check_grid(rec, view)
+    elif isinstance(rec, Post):
+        _check_post(rec, view)
+    elif isinstance(rec, Organization):
+        _check_org(rec)
+    elif isinstance(rec, Stationing):
+        centre = view.get(Organization, rec.centre)
+        if centre is not None and centre.kind is not OrgKind.CENTRE:
+            raise InvalidInput(
+                f"stationing {rec.key}: {rec.centre} is not a centre", [rec.centre], "centre"
+            )
+    _check_refs(rec, view)
+
+
+def check_batch(batch: Sequence[AnyRecord], view: ReadView) -> None:
+    """Check every record of a write; raises the first violation found."""
+    overlay = view if isinstance(view, Overlay) else Overlay(view, batch)
+    for kind_batch in overlay.batch.values():
+        for rec in kind_batch.values():
+            check_record(rec, overlay)

@@ -1,0 +1,104 @@
+"""The store contract: a small read API over records, and one atomic write.
+
+All navigation is expressed as ``referrers(kind, field, key)``: the records of ``kind`` whose
+reference ``field`` equals ``key`` (children of a place are ``referrers(Place, "parent", code)``,
+the seats of a village are ``referrers(Post, "place", code)``, the holders of a seat are
+``referrers(Holding, "post", post_id)``). Results are always sorted by record key, so every store
+answers identically.
+
+A store may offer a native fast path for a query function of the same name (see
+``registry.queries``): it is looked up with ``getattr(store, name, None)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from registry.model import AnyRecord
+
+__all__ = ["AuditEntry", "GraphStore", "WriteResult"]
+
+R = TypeVar("R", bound=AnyRecord)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What an acknowledged write did."""
+
+    audit_id: int
+    written: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who changed what, when and why. ``changes`` holds before/after rows for small writes."""
+
+    id: int
+    at: datetime
+    actor: str
+    operation: str
+    reason: str
+    count: int
+    changes: list[dict[str, Any]]
+
+
+class GraphStore(ABC):
+    """The registry graph: read records by key or reference, write batches atomically."""
+
+    url: str
+
+    @abstractmethod
+    def get(self, kind: type[R], key: str) -> R | None:
+        """The record of ``kind`` with ``key``, or None."""
+
+    def get_many(self, kind: type[R], keys: Sequence[str]) -> list[R | None]:
+        """Records for many keys at once, in the order of ``keys`` (None where missing)."""
+        return [self.get(kind, k) for k in keys]
+
+    @abstractmethod
+    def scan(self, kind: type[R]) -> Iterator[R]:
+        """Every record of ``kind``, in key order."""
+
+    @abstractmethod
+    def count(self, kind: type[AnyRecord]) -> int:
+        """How many records of ``kind`` are stored."""
+
+    @abstractmethod
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        """Records of ``kind`` whose reference ``field`` is ``key``, sorted by their key."""
+
+    def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
+        """``referrers`` for many keys at once (one round trip on remote stores)."""
+        return [self.referrers(kind, field, k) for k in keys]
+
+    @abstractmethod
+    def apply(
+        self,
+        records: Sequence[AnyRecord],
+        *,
+        actor: str = "system",
+        operation: str = "write",
+        reason: str = "",
+    ) -> WriteResult:
+        """Upsert ``records`` in one transaction after checking every invariant.
+
+        Raises an ``InvariantViolation`` (or ``InvalidInput``) and writes nothing when a record
+        breaks an invariant; writes one audit entry with the change when it succeeds.
+        """
+
+    @abstractmethod
+    def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
