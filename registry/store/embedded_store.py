@@ -42,7 +42,7 @@ R = TypeVar("R", bound=AnyRecord)
 
 #: Relation kinds are stored as edges; all other kinds are nodes.
 RELATION_KINDS = frozenset(
-    {"holding", "coverage", "grid_tier", "stationing", "jurisdiction", "membership",
+    {"holding", "coverage", "stationing", "jurisdiction", "membership",
      "handling", "requirement", "border"}
 )
 #: Writes with at most this many records keep full before/after rows in the audit log.
