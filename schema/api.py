@@ -1,0 +1,53 @@
+"""The schema: domain query and mutation types merged in one place, with caches on."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.coverage import CoverageQuery
+from schema.errors import error_code
+from schema.lookups import LookupQuery
+from schema.mutations import Mutation
+from schema.routing import RoutingQuery
+
+__all__ = ["SDL_PATH", "Query", "build_schema", "schema"]
+
+log = logging.getLogger("gridreg.api")
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+Query = merge_types("Query", (LookupQuery, RoutingQuery, CoverageQuery))
+
+
+class GridregSchema(strawberry.Schema):
+    """Logs errors by code only: no stack traces, no personal data in logs."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for err in errors:
+            code = error_code(err)
+            if code == "INTERNAL":
+                log.error("internal error at %s", err.path, exc_info=err.original_error)
+            else:
+                log.info("request error %s at %s", code, err.path)
+
+
+def build_schema(**options: Any) -> strawberry.Schema:
+    """A new schema with parser and validation caches."""
+    return GridregSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        **options,
+    )
+
+
+schema = build_schema()
