@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import TypeVar
 
 from registry.codes import Level
 from registry.model import (
@@ -30,8 +33,11 @@ from registry.model import (
     StationMode,
 )
 from registry.store import EmbeddedStore
+from registry.store.base import AuditEntry, GraphStore, WriteResult
 
-__all__ = ["SAMPLE_TODAY", "sample_records", "sample_store"]
+__all__ = ["SAMPLE_TODAY", "CountingStore", "sample_records", "sample_store"]
+
+R = TypeVar("R", bound=AnyRecord)
 
 SAMPLE_TODAY = date(2026, 11, 1)
 COUNTY = "451225000000"
@@ -101,3 +107,55 @@ def sample_store() -> EmbeddedStore:
     store = EmbeddedStore(None)
     store.apply(sample_records(), actor="sample", operation="load")
     return store
+
+
+class CountingStore(GraphStore):
+    """A test double wrapping a store and counting read calls (guards against N+1).
+
+    >>> s = CountingStore(sample_store())
+    >>> _ = s.get_many(Place, ["451225100201", "451225100000"])
+    >>> s.calls["get_many"]
+    1
+    """
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+        self.url = inner.url
+        self.calls: Counter[str] = Counter()
+
+    def get(self, kind: type[R], key: str) -> R | None:
+        self.calls["get"] += 1
+        return self.inner.get(kind, key)
+
+    def get_many(self, kind: type[R], keys: Sequence[str]) -> list[R | None]:
+        self.calls["get_many"] += 1
+        return self.inner.get_many(kind, keys)
+
+    def scan(self, kind: type[R]) -> Iterator[R]:
+        self.calls["scan"] += 1
+        return self.inner.scan(kind)
+
+    def count(self, kind: type[AnyRecord]) -> int:
+        self.calls["count"] += 1
+        return self.inner.count(kind)
+
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        self.calls["referrers"] += 1
+        return self.inner.referrers(kind, field, key)
+
+    def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
+        self.calls["referrers_many"] += 1
+        return self.inner.referrers_many(kind, field, keys)
+
+    def apply(self, records: Sequence[AnyRecord], *, actor: str = "system",
+              operation: str = "write", reason: str = "") -> WriteResult:
+        self.calls["apply"] += 1
+        return self.inner.apply(records, actor=actor, operation=operation, reason=reason)
+
+    def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        return self.inner.audit_log(since, limit)
+
+    @property
+    def total(self) -> int:
+        """All read calls so far."""
+        return sum(v for k, v in self.calls.items() if k != "apply")
