@@ -41,11 +41,12 @@ class GridregSchema(strawberry.Schema):
 
 
 def build_schema(**options: Any) -> strawberry.Schema:
-    """A new schema with parser and validation caches."""
+    """A new schema with parser and validation caches (module-level LRU caches shared by
+    every request; the factories only build the per-request extension objects)."""
     return GridregSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
         **options,
     )
 
