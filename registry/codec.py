@@ -25,10 +25,8 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
-from functools import cache
 from typing import Any, TypeVar
 
-from registry.codes import Level
 from registry.errors import InvalidInput
 from registry.model import KINDS, AnyRecord
 
@@ -122,15 +120,21 @@ def _converter(tp: Any) -> tuple[Converter, bool]:
     return simple[tp], False
 
 
-@cache
-def _plan(cls: type[AnyRecord]) -> tuple[tuple[str, Converter, bool, bool, Any], ...]:
+_PLANS: dict[type[Any], tuple[tuple[str, Converter, bool, bool, Any], ...]] = {}
+
+
+def _plan(cls: type[Any]) -> tuple[tuple[str, Converter, bool, bool, Any], ...]:
+    cached = _PLANS.get(cls)
+    if cached is not None:
+        return cached
     hints = typing.get_type_hints(cls)
     plan = []
     for f in dataclasses.fields(cls):
         conv, nullable = _converter(hints[f.name])
         has_default = f.default is not dataclasses.MISSING
         plan.append((f.name, conv, nullable, has_default, f.default))
-    return tuple(plan)
+    _PLANS[cls] = tuple(plan)
+    return _PLANS[cls]
 
 
 def field_names(cls: type[AnyRecord]) -> list[str]:

@@ -19,7 +19,7 @@ registry.errors.UnknownReferenceError: grid G2: parent refers to unknown grid 'G
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from registry.codes import (
     Level,
@@ -72,8 +72,9 @@ class DictView:
         return rec  # type: ignore[return-value]
 
     def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
-        found = [r for r in self.data.get(kind.KIND, {}).values() if getattr(r, field) == key]
-        return sorted(found, key=lambda r: r.key)  # type: ignore[return-value]
+        bucket: dict[str, Any] = self.data.get(kind.KIND, {})
+        found: list[R] = [r for r in bucket.values() if getattr(r, field) == key]
+        return sorted(found, key=lambda r: r.key)
 
 
 class Overlay:

@@ -472,17 +472,47 @@ class Border:
 
 
 AnyRecord = (
-    Place | Grid | Person | Role | Post | Organization | Alliance | Category | RoleTemplate
-    | Holding | Coverage | GridTier | Stationing | Jurisdiction | Membership | Handling
-    | Requirement | Border
+    Place
+    | Grid
+    | Person
+    | Role
+    | Post
+    | Organization
+    | Alliance
+    | Category
+    | RoleTemplate
+    | Holding
+    | Coverage
+    | GridTier
+    | Stationing
+    | Jurisdiction
+    | Membership
+    | Handling
+    | Requirement
+    | Border
 )
 
 #: Every record kind, in dependency order (a kind only refers to kinds before it, or itself).
 KINDS: dict[str, type[AnyRecord]] = {
     cls.KIND: cls
     for cls in (
-        Place, GridTier, Grid, Coverage, Border, Person, Role, Organization, Post, Holding,
-        Stationing, Jurisdiction, Alliance, Membership, Category, Handling, RoleTemplate,
+        Place,
+        GridTier,
+        Grid,
+        Coverage,
+        Border,
+        Person,
+        Role,
+        Organization,
+        Post,
+        Holding,
+        Stationing,
+        Jurisdiction,
+        Alliance,
+        Membership,
+        Category,
+        Handling,
+        RoleTemplate,
         Requirement,
     )
 }

@@ -49,8 +49,13 @@ def create_app(store: GraphStore, *, max_page_size: int = 100, graphiql: bool = 
     async def get_context() -> Context:
         return Context(store=store, max_page_size=max_page_size)
 
-    app = FastAPI(title="gridreg", default_response_class=ORJSONResponse, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="gridreg",
+        default_response_class=ORJSONResponse,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     router = GridregRouter(
         default_schema,
         context_getter=get_context,

@@ -58,7 +58,7 @@ class Context(BaseContext):
         loader = self._by_key.get(kind.KIND)
         if loader is None:
             loader = self._by_key[kind.KIND] = RecordsByKeyLoader(self.store, kind)
-        return loader  # type: ignore[no-any-return]
+        return loader
 
     def referrers(self, kind: type[R], field_name: str) -> ReferrersByKeyLoader[R]:
         """The request's loader for records of ``kind`` whose ``field_name`` is a key."""
@@ -66,7 +66,7 @@ class Context(BaseContext):
         if loader is None:
             loader = ReferrersByKeyLoader(self.store, kind, field_name)
             self._referrers[(kind.KIND, field_name)] = loader
-        return loader  # type: ignore[no-any-return]
+        return loader
 
     @staticmethod
     def default_at(at: date | None) -> date:

@@ -26,8 +26,13 @@ class StatusCounts:
     @staticmethod
     def of(filled: int, vacant: int, missing: int) -> StatusCounts:
         total = filled + vacant + missing
-        return StatusCounts(filled=filled, vacant=vacant, missing=missing, total=total,
-                            fill_rate=filled / total if total else 1.0)
+        return StatusCounts(
+            filled=filled,
+            vacant=vacant,
+            missing=missing,
+            total=total,
+            fill_rate=filled / total if total else 1.0,
+        )
 
 
 @strawberry.type(description="Counts rolled up for one township or county.")
@@ -58,10 +63,18 @@ class CoverageEntry:
     @staticmethod
     def of(e: q.CoverageEntry) -> CoverageEntry:
         return CoverageEntry(
-            subject_code=e.subject, subject_kind=e.subject_kind, subject_name=e.subject_name,
-            township_code=e.township, county_code=e.county, template_code=e.template,
-            role_code=e.role, required=e.required, seats=e.seats, holders=e.holders,
-            status=SeatStatus(e.status), last_term_ended=e.last_term_ended,
+            subject_code=e.subject,
+            subject_kind=e.subject_kind,
+            subject_name=e.subject_name,
+            township_code=e.township,
+            county_code=e.county,
+            template_code=e.template,
+            role_code=e.role,
+            required=e.required,
+            seats=e.seats,
+            holders=e.holders,
+            status=SeatStatus(e.status),
+            last_term_ended=e.last_term_ended,
         )
 
 
@@ -94,8 +107,11 @@ class CoverageReport:
 
     @strawberry.field(description="Per (place or grid, role) statuses; filter by status.")
     def entries(
-        self, info: Ctx, status: SeatStatus | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Ctx,
+        status: SeatStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[CoverageEntry]:
         found = [e for e in self.report.entries if status is None or e.status == status.value]
         return paginate(found, first, after, info.context.max_page_size, CoverageEntry.of)
@@ -118,9 +134,14 @@ class CoverageQuery:
             templates=[RoleTemplate.of(t) for t in r.templates],
             totals=StatusCounts.of(r.count("filled"), r.count("vacant"), r.count("missing")),
             rollups=[
-                CoverageRollup(code=x.code, name=x.name, level=x.level,
-                               counts=StatusCounts.of(x.counts["filled"], x.counts["vacant"],
-                                                      x.counts["missing"]))
+                CoverageRollup(
+                    code=x.code,
+                    name=x.name,
+                    level=x.level,
+                    counts=StatusCounts.of(
+                        x.counts["filled"], x.counts["vacant"], x.counts["missing"]
+                    ),
+                )
                 for x in r.rollups
             ],
             places_per_level=[LevelCount(level=k, count=v) for k, v in r.places_per_level.items()],

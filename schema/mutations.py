@@ -127,8 +127,9 @@ def _fields(obj: object) -> dict[str, Any]:
 
 
 def _write(info: Ctx, records: list[m.AnyRecord], operation: str, reason: str | None) -> None:
-    info.context.store.apply(records, actor=info.context.actor, operation=operation,
-                             reason=reason or "")
+    info.context.store.apply(
+        records, actor=info.context.actor, operation=operation, reason=reason or ""
+    )
 
 
 def _create(info: Ctx, kind: type[R], values: dict[str, Any], reason: str | None) -> R:
@@ -146,7 +147,7 @@ def _update(info: Ctx, kind: type[R], key: str, patch: object, reason: str | Non
     changes = _fields(patch)
     if "name" in changes and not changes["name"]:
         raise InvalidInput("name cannot be empty", [key], "name")
-    new = dataclasses.replace(old, **changes)  # type: ignore[type-var]
+    new = dataclasses.replace(old, **changes)
     _write(info, [new], f"update_{kind.KIND}", reason)
     return new
 
@@ -172,7 +173,9 @@ class Mutation:
         return Grid.of(_create(info, m.Grid, _fields(input), reason))
 
     @strawberry.mutation(description="Update or move a grid; cycles and tier skips are refused.")
-    def update_grid(self, info: Ctx, code: str, patch: GridPatch, reason: str | None = None) -> Grid:
+    def update_grid(
+        self, info: Ctx, code: str, patch: GridPatch, reason: str | None = None
+    ) -> Grid:
         return Grid.of(_update(info, m.Grid, code, patch, reason))
 
     @strawberry.mutation(description="Create a person.")
@@ -210,11 +213,21 @@ class Mutation:
 
     @strawberry.mutation(description="Assign a person to a seat from `validFrom` (default today).")
     def assign_post(
-        self, info: Ctx, post: strawberry.ID, person: strawberry.ID,
-        valid_from: date | None = None, valid_to: date | None = None, reason: str | None = None,
+        self,
+        info: Ctx,
+        post: strawberry.ID,
+        person: strawberry.ID,
+        valid_from: date | None = None,
+        valid_to: date | None = None,
+        reason: str | None = None,
     ) -> Holding:
-        rec = m.Holding(id=_new_id("H"), person=str(person), post=str(post),
-                        valid_from=valid_from or date.today(), valid_to=valid_to)
+        rec = m.Holding(
+            id=_new_id("H"),
+            person=str(person),
+            post=str(post),
+            valid_from=valid_from or date.today(),
+            valid_to=valid_to,
+        )
         _write(info, [rec], "assign_post", reason)
         return Holding.of(rec)
 
@@ -223,16 +236,23 @@ class Mutation:
         "(default yesterday, so the seat is vacant today)."
     )
     def end_post(
-        self, info: Ctx, post: strawberry.ID, person: strawberry.ID | None = None,
-        valid_to: date | None = None, reason: str | None = None,
+        self,
+        info: Ctx,
+        post: strawberry.ID,
+        person: strawberry.ID | None = None,
+        valid_to: date | None = None,
+        reason: str | None = None,
     ) -> list[Holding]:
         store = info.context.store
         if store.get(m.Post, str(post)) is None:
             raise NotFound(f"no post {post!r}", [str(post)])
         end = valid_to or date.today() - timedelta(days=1)
-        current = [h for h in store.referrers(m.Holding, "post", str(post))
-                   if (h.valid_to is None or h.valid_to > end)
-                   and (person is None or h.person == str(person))]
+        current = [
+            h
+            for h in store.referrers(m.Holding, "post", str(post))
+            if (h.valid_to is None or h.valid_to > end)
+            and (person is None or h.person == str(person))
+        ]
         if not current:
             raise NotFound(f"post {post} has no term to end", [str(post)])
         ended = [dataclasses.replace(h, valid_to=end) for h in current]

@@ -34,16 +34,16 @@ __all__ = [
 
 LevelEnum = strawberry.enum(Level, name="Level", description="Administrative level.")
 OrgKindEnum = strawberry.enum(m.OrgKind, name="OrgKind", description="Kind of organization.")
-StationModeEnum = strawberry.enum(m.StationMode, name="StationMode",
-                                  description="How a department is stationed at a centre.")
-AllianceFunctionEnum = strawberry.enum(m.AllianceFunction, name="AllianceFunction",
-                                       description="Joint function of an alliance.")
+StationModeEnum = strawberry.enum(
+    m.StationMode, name="StationMode", description="How a department is stationed at a centre."
+)
+AllianceFunctionEnum = strawberry.enum(
+    m.AllianceFunction, name="AllianceFunction", description="Joint function of an alliance."
+)
 
 R = TypeVar("R", bound=m.AnyRecord)
 Ctx = Info[Context, None]
-AtArg = Annotated[
-    date | None, strawberry.argument(description="Day to look at (default: today).")
-]
+AtArg = Annotated[date | None, strawberry.argument(description="Day to look at (default: today).")]
 
 
 def _at(at: date | None) -> date:
@@ -89,8 +89,12 @@ class Place:
 
     @strawberry.field(description="Direct children, in code order.")
     async def children(
-        self, info: Ctx, at: AtArg = None, level: LevelEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Ctx,
+        at: AtArg = None,
+        level: LevelEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Place]:
         kids = _live(await _refs(info, m.Place, "parent", self.code), at)
         if level is not None:
@@ -103,8 +107,12 @@ class Place:
 
     @strawberry.field(description="All places below, depth first, optionally of one level.")
     def descendants(
-        self, info: Ctx, at: AtArg = None, level: LevelEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Ctx,
+        at: AtArg = None,
+        level: LevelEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Place]:
         found = list(hierarchy.descendants(info.context.store, m.Place, self.code, _at(at), level))
         return paginate(found, first, after, info.context.max_page_size, Place.of)
@@ -121,7 +129,10 @@ class Place:
 
     @strawberry.field(description="Organizations located in this place.")
     async def organizations(
-        self, info: Ctx, at: AtArg = None, kind: OrgKindEnum | None = None  # type: ignore[valid-type]
+        self,
+        info: Ctx,
+        at: AtArg = None,
+        kind: OrgKindEnum | None = None,  # type: ignore[valid-type]
     ) -> list[Organization]:
         orgs = _live(await _refs(info, m.Organization, "place", self.code), at)
         return [Organization.of(o) for o in orgs if kind is None or o.kind is kind]
@@ -133,9 +144,17 @@ class Place:
 
     @staticmethod
     def of(rec: m.Place) -> Place:
-        return Place(rec=rec, code=rec.code, name=rec.name, level=rec.level, kind=rec.kind,
-                     households=rec.households, synthetic=rec.synthetic,
-                     valid_from=rec.valid_from, valid_to=rec.valid_to)
+        return Place(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            level=rec.level,
+            kind=rec.kind,
+            households=rec.households,
+            synthetic=rec.synthetic,
+            valid_from=rec.valid_from,
+            valid_to=rec.valid_to,
+        )
 
 
 @strawberry.type(description="A governance grid (网格) of tier 1-3, or 4 for terminal units.")
@@ -171,17 +190,24 @@ class Grid:
 
     @strawberry.field(description="All grids below, optionally of one tier.")
     def descendants(
-        self, info: Ctx, at: AtArg = None, tier: int | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Ctx,
+        at: AtArg = None,
+        tier: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Grid]:
-        found = list(hierarchy.descendants(info.context.store, m.Grid, self.code, _at(at),
-                                           tier=tier))
+        found = list(
+            hierarchy.descendants(info.context.store, m.Grid, self.code, _at(at), tier=tier)
+        )
         return paginate(found, first, after, info.context.max_page_size, Grid.of)
 
     @strawberry.field(description="Places this grid lists as covered.")
     async def covered_places(self, info: Ctx, at: AtArg = None) -> list[Place]:
         links = _live(await _refs(info, m.Coverage, "grid", self.code), at)
-        return [Place.of(p) for p in _live(await _many(info, m.Place, [c.place for c in links]), at)]
+        return [
+            Place.of(p) for p in _live(await _many(info, m.Place, [c.place for c in links]), at)
+        ]
 
     @strawberry.field(description="Seats of this grid (grid workers, leaders ...).")
     async def posts(self, info: Ctx, at: AtArg = None) -> list[Post]:
@@ -189,8 +215,15 @@ class Grid:
 
     @staticmethod
     def of(rec: m.Grid) -> Grid:
-        return Grid(rec=rec, code=rec.code, name=rec.name, tier=rec.tier,
-                    households=rec.households, valid_from=rec.valid_from, valid_to=rec.valid_to)
+        return Grid(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            tier=rec.tier,
+            households=rec.households,
+            valid_from=rec.valid_from,
+            valid_to=rec.valid_to,
+        )
 
 
 @strawberry.type(description="A standard role such as 警务助理 or 网格员.")
@@ -240,8 +273,9 @@ class Holding:
 
     @staticmethod
     def of(rec: m.Holding) -> Holding:
-        return Holding(rec=rec, id=strawberry.ID(rec.id), valid_from=rec.valid_from,
-                       valid_to=rec.valid_to)
+        return Holding(
+            rec=rec, id=strawberry.ID(rec.id), valid_from=rec.valid_from, valid_to=rec.valid_to
+        )
 
 
 @strawberry.type(description="A seat with a role; it exists even when vacant.")
@@ -288,8 +322,14 @@ class Post:
 
     @staticmethod
     def of(rec: m.Post) -> Post:
-        return Post(rec=rec, id=strawberry.ID(rec.id), label=rec.label, role_code=rec.role,
-                    valid_from=rec.valid_from, valid_to=rec.valid_to)
+        return Post(
+            rec=rec,
+            id=strawberry.ID(rec.id),
+            label=rec.label,
+            role_code=rec.role,
+            valid_from=rec.valid_from,
+            valid_to=rec.valid_to,
+        )
 
 
 @strawberry.type(description="A department stationed at a centre, and how.")
@@ -361,9 +401,17 @@ class Organization:
 
     @staticmethod
     def of(rec: m.Organization) -> Organization:
-        return Organization(rec=rec, code=rec.code, name=rec.name, kind=rec.kind, level=rec.level,
-                            function=rec.function, phone=rec.phone, valid_from=rec.valid_from,
-                            valid_to=rec.valid_to)
+        return Organization(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            kind=rec.kind,
+            level=rec.level,
+            function=rec.function,
+            phone=rec.phone,
+            valid_from=rec.valid_from,
+            valid_to=rec.valid_to,
+        )
 
 
 async def _stationings(info: Ctx, links: list[m.Stationing]) -> list[Stationing]:
@@ -374,9 +422,15 @@ async def _stationings(info: Ctx, links: list[m.Stationing]) -> list[Stationing]
     for i, s in enumerate(links):
         org, centre = orgs[2 * i], orgs[2 * i + 1]
         if org is not None and centre is not None:
-            out.append(Stationing(mode=s.mode, organization=Organization.of(org),
-                                  centre=Organization.of(centre), valid_from=s.valid_from,
-                                  valid_to=s.valid_to))
+            out.append(
+                Stationing(
+                    mode=s.mode,
+                    organization=Organization.of(org),
+                    centre=Organization.of(centre),
+                    valid_from=s.valid_from,
+                    valid_to=s.valid_to,
+                )
+            )
     return out
 
 
@@ -396,8 +450,14 @@ class Alliance:
 
     @staticmethod
     def of(rec: m.Alliance) -> Alliance:
-        return Alliance(rec=rec, code=rec.code, name=rec.name, functions=list(rec.functions),
-                        valid_from=rec.valid_from, valid_to=rec.valid_to)
+        return Alliance(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            functions=list(rec.functions),
+            valid_from=rec.valid_from,
+            valid_to=rec.valid_to,
+        )
 
 
 @strawberry.type(description="A request category (class or subcategory) with its handling rule.")
@@ -427,14 +487,27 @@ class Category:
     async def handlers(self, info: Ctx, at: AtArg = None) -> list[HandlingRule]:
         links = _live(await _refs(info, m.Handling, "category", self.code), at)
         orgs = await info.context.by_key(m.Organization).load_many([h.organization for h in links])
-        return [HandlingRule(organization=Organization.of(o), time_limit_minutes=h.time_limit_minutes,
-                             lead=h.lead) for h, o in zip(links, orgs, strict=True) if o is not None]
+        return [
+            HandlingRule(
+                organization=Organization.of(o),
+                time_limit_minutes=h.time_limit_minutes,
+                lead=h.lead,
+            )
+            for h, o in zip(links, orgs, strict=True)
+            if o is not None
+        ]
 
     @staticmethod
     def of(rec: m.Category) -> Category:
-        return Category(rec=rec, code=rec.code, name=rec.name, emergency=rec.emergency,
-                        time_limit_minutes=rec.time_limit_minutes, role_codes=list(rec.roles),
-                        functions=list(rec.functions))
+        return Category(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            emergency=rec.emergency,
+            time_limit_minutes=rec.time_limit_minutes,
+            role_codes=list(rec.roles),
+            functions=list(rec.functions),
+        )
 
 
 @strawberry.type(description="A required role in a template.")
@@ -459,20 +532,37 @@ class RoleTemplate:
     async def requirements(self, info: Ctx, at: AtArg = None) -> list[RequirementType]:
         reqs = _live(await _refs(info, m.Requirement, "template", self.code), at)
         roles = await info.context.by_key(m.Role).load_many([r.role for r in reqs])
-        return [RequirementType(role=None if ro is None else Role.of(ro), role_code=r.role,
-                                min=r.min, max=r.max) for r, ro in zip(reqs, roles, strict=True)]
+        return [
+            RequirementType(
+                role=None if ro is None else Role.of(ro), role_code=r.role, min=r.min, max=r.max
+            )
+            for r, ro in zip(reqs, roles, strict=True)
+        ]
 
     @staticmethod
     def of(rec: m.RoleTemplate) -> RoleTemplate:
-        return RoleTemplate(rec=rec, code=rec.code, name=rec.name, region_code=rec.region,
-                            place_level=rec.place_level, place_kind=rec.place_kind,
-                            grid_tier=rec.grid_tier)
+        return RoleTemplate(
+            rec=rec,
+            code=rec.code,
+            name=rec.name,
+            region_code=rec.region,
+            place_level=rec.place_level,
+            place_kind=rec.place_kind,
+            grid_tier=rec.grid_tier,
+        )
 
 
 _WRAPPERS: dict[type[Any], Any] = {
-    m.Place: Place.of, m.Grid: Grid.of, m.Person: Person.of, m.Post: Post.of,
-    m.Organization: Organization.of, m.Alliance: Alliance.of, m.Category: Category.of,
-    m.Role: Role.of, m.RoleTemplate: RoleTemplate.of, m.Holding: Holding.of,
+    m.Place: Place.of,
+    m.Grid: Grid.of,
+    m.Person: Person.of,
+    m.Post: Post.of,
+    m.Organization: Organization.of,
+    m.Alliance: Alliance.of,
+    m.Category: Category.of,
+    m.Role: Role.of,
+    m.RoleTemplate: RoleTemplate.of,
+    m.Holding: Holding.of,
 }
 
 

@@ -79,8 +79,9 @@ def paginate(
     """Slice ``items`` after the cursor ``after``; refuse ``first`` beyond ``max_page_size``."""
     size = min(DEFAULT_PAGE_SIZE, max_page_size) if first is None else first
     if size < 0 or size > max_page_size:
-        raise InvalidInput(f"first must be between 0 and {max_page_size}, not {size}",
-                           field="first")
+        raise InvalidInput(
+            f"first must be between 0 and {max_page_size}, not {size}", field="first"
+        )
     start = 0 if after is None else _offset(after) + 1
     page = items[start : start + size]
     edges = [Edge(cursor=_cursor(start + i), node=wrap(x)) for i, x in enumerate(page)]

@@ -68,12 +68,15 @@ class ResponsibleTier:
     @staticmethod
     def of(t: q.TierAnswer) -> ResponsibleTier:
         return ResponsibleTier(
-            rank=t.rank, kind=t.kind, found=t.found,
+            rank=t.rank,
+            kind=t.kind,
+            found=t.found,
             grid=None if t.grid is None else Grid.of(t.grid),
             place=None if t.place is None else Place.of(t.place),
             organization=None if t.organization is None else Organization.of(t.organization),
             seats=[Seat.of(s) for s in t.seats],
-            time_limit_minutes=t.time_limit_minutes, lead=t.lead,
+            time_limit_minutes=t.time_limit_minutes,
+            lead=t.lead,
         )
 
 
@@ -102,12 +105,14 @@ class RoutingQuery:
         category: str | None = None,
         at: date | None = None,
     ) -> Responsibility:
-        ans = q.responsible_for(info.context.store, place=place, grid=grid, category=category,
-                                at=Context.default_at(at))
+        ans = q.responsible_for(
+            info.context.store, place=place, grid=grid, category=category, at=Context.default_at(at)
+        )
         return Responsibility(
             place=None if ans.place is None else Place.of(ans.place),
             grid=None if ans.grid is None else Grid.of(ans.grid),
             category=None if ans.category is None else Category.of(ans.category),
-            at=ans.at, time_limit_minutes=ans.time_limit_minutes,
+            at=ans.at,
+            time_limit_minutes=ans.time_limit_minutes,
             tiers=[ResponsibleTier.of(t) for t in ans.tiers],
         )

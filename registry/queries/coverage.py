@@ -105,7 +105,9 @@ def templates_for(store: GraphStore, scope: Place, at: date) -> list[RoleTemplat
             out.append(t)
             continue
         region = store.get(Place, t.region)
-        if region is not None and scope.code in {p.code for p in ancestors(store, Place, region.code)}:
+        if region is not None and scope.code in {
+            p.code for p in ancestors(store, Place, region.code)
+        }:
             out.append(t)
     return out
 
@@ -114,12 +116,17 @@ def _requirements(store: GraphStore, template: RoleTemplate, at: date) -> list[R
     return [r for r in store.referrers(Requirement, "template", template.code) if in_force(r, at)]
 
 
-def _status(store: GraphStore, field_name: str, key: str, role: str, need: int, at: date
-            ) -> tuple[int, int, str, date | None]:
-    posts = [p for p in store.referrers(Post, field_name, key) if p.role == role and in_force(p, at)]
+def _status(
+    store: GraphStore, field_name: str, key: str, role: str, need: int, at: date
+) -> tuple[int, int, str, date | None]:
+    posts = [
+        p for p in store.referrers(Post, field_name, key) if p.role == role and in_force(p, at)
+    ]
     if not posts:
         return 0, 0, "missing", None
-    holdings = [h for hs in store.referrers_many(Holding, "post", [p.id for p in posts]) for h in hs]
+    holdings = [
+        h for hs in store.referrers_many(Holding, "post", [p.id for p in posts]) for h in hs
+    ]
     current = {h.person for h in holdings if in_force(h, at)}
     ended = [h.valid_to for h in holdings if h.valid_to is not None and h.valid_to < at]
     status = "filled" if len(current) >= need else "vacant"
@@ -149,32 +156,58 @@ def coverage_report(
         chain = [p, *ancestors(store, Place, p.code)]
         township_of[p.code] = next((a for a in chain if a.level is Level.TOWNSHIP), None)
         county_of[p.code] = next((a for a in chain if a.level is Level.COUNTY), None)
-    counties = sorted({c.code: c for c in county_of.values() if c is not None}.values(),
-                      key=lambda c: c.code)
-    grids = [g for c in counties for g in store.referrers(Grid, "county", c.code) if in_force(g, at)]
+    counties = sorted(
+        {c.code: c for c in county_of.values() if c is not None}.values(), key=lambda c: c.code
+    )
+    grids = [
+        g for c in counties for g in store.referrers(Grid, "county", c.code) if in_force(g, at)
+    ]
     grids = [g for g in grids if _grid_in_scope(store, g, root, at)]
 
     entries: list[CoverageEntry] = []
     for t in templates:
         reqs = _requirements(store, t, at)
-        region_ok = {p.code for p in places if p.code == t.region
-                     or any(a.code == t.region for a in ancestors(store, Place, p.code))}
+        region_ok = {
+            p.code
+            for p in places
+            if p.code == t.region
+            or any(a.code == t.region for a in ancestors(store, Place, p.code))
+        }
         if t.grid_tier is not None:
-            subjects = [("grid", g.code, g.name, _grid_place(store, g, at))
-                        for g in grids if g.tier == t.grid_tier and g.county in region_ok]
+            subjects = [
+                ("grid", g.code, g.name, _grid_place(store, g, at))
+                for g in grids
+                if g.tier == t.grid_tier and g.county in region_ok
+            ]
         else:
-            subjects = [("place", p.code, p.name, p.code) for p in places
-                        if p.code in region_ok and (t.place_level is None or p.level is t.place_level)
-                        and (not t.place_kind or p.kind == t.place_kind)]
+            subjects = [
+                ("place", p.code, p.name, p.code)
+                for p in places
+                if p.code in region_ok
+                and (t.place_level is None or p.level is t.place_level)
+                and (not t.place_kind or p.kind == t.place_kind)
+            ]
         for kind, key, name, anchor in subjects:
             for r in reqs:
                 seats, holders, status, ended = _status(store, kind, key, r.role, r.min, at)
                 town = township_of.get(anchor) if anchor else None
                 county = county_of.get(anchor) if anchor else None
-                entries.append(CoverageEntry(
-                    key, kind, name, town.code if town else None, county.code if county else None,
-                    t.code, r.role, r.min, seats, holders, status,
-                    ended if status != "filled" else None))
+                entries.append(
+                    CoverageEntry(
+                        key,
+                        kind,
+                        name,
+                        town.code if town else None,
+                        county.code if county else None,
+                        t.code,
+                        r.role,
+                        r.min,
+                        seats,
+                        holders,
+                        status,
+                        ended if status != "filled" else None,
+                    )
+                )
     entries.sort(key=lambda e: (e.subject_kind != "place", e.subject, e.template, e.role))
     return CoverageReport(
         scope=root,
@@ -182,8 +215,11 @@ def coverage_report(
         templates=tuple(templates),
         entries=tuple(entries),
         rollups=tuple(_rollups(store, entries)),
-        places_per_level=dict(sorted(Counter(p.level for p in places).items(),
-                                     key=lambda kv: list(Level).index(kv[0]))),
+        places_per_level=dict(
+            sorted(
+                Counter(p.level for p in places).items(), key=lambda kv: list(Level).index(kv[0])
+            )
+        ),
         grids_per_tier=dict(sorted(Counter(g.tier for g in grids).items())),
         uncovered_places=tuple(_uncovered(store, places, grids, counties, at)),
     )
@@ -223,8 +259,9 @@ def _rollups(store: GraphStore, entries: list[CoverageEntry]) -> list[Rollup]:
     return [rollups[k] for k in sorted(rollups)]
 
 
-def _uncovered(store: GraphStore, places: list[Place], grids: list[Grid], counties: list[Place],
-               at: date) -> list[Place]:
+def _uncovered(
+    store: GraphStore, places: list[Place], grids: list[Grid], counties: list[Place], at: date
+) -> list[Place]:
     """Places at the level each county's lowest grid tier maps to that no such grid covers."""
     out: list[Place] = []
     for county in counties:
@@ -232,8 +269,14 @@ def _uncovered(store: GraphStore, places: list[Place], grids: list[Grid], counti
         if not tiers:
             continue
         lowest = max(tiers)
-        mapped = next((t.level for t in store.referrers(GridTier, "county", county.code)
-                       if t.tier == lowest and in_force(t, at)), Level.HAMLET)
+        mapped = next(
+            (
+                t.level
+                for t in store.referrers(GridTier, "county", county.code)
+                if t.tier == lowest and in_force(t, at)
+            ),
+            Level.HAMLET,
+        )
         lowest_codes = {g.code for g in grids if g.county == county.code and g.tier == lowest}
         for p in places:
             if p.level is not mapped or not in_force(p, at):

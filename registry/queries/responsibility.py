@@ -146,14 +146,16 @@ def category_rule(
     category = store.get(Category, code)
     if category is None:
         raise NotFound(f"no category {code!r}", [code])
-    roles, handlers, limit = category.roles, [], category.time_limit_minutes
+    roles, limit = category.roles, category.time_limit_minutes
+    handlers: list[Handling] = []
     node: Category | None = category
     while node is not None:
         roles = roles or node.roles
         limit = limit if limit is not None else node.time_limit_minutes
         if not handlers:
-            handlers = [h for h in store.referrers(Handling, "category", node.code)
-                        if in_force(h, at)]
+            handlers = [
+                h for h in store.referrers(Handling, "category", node.code) if in_force(h, at)
+            ]
         node = store.get(Category, node.parent) if node.parent else None
     return category, roles, handlers, limit
 
@@ -164,7 +166,8 @@ def _centres(store: GraphStore, place: Place, at: date) -> list[Organization]:
     for p in chain:
         if p.level in (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY):
             out.extend(
-                o for o in store.referrers(Organization, "place", p.code)
+                o
+                for o in store.referrers(Organization, "place", p.code)
                 if o.kind is OrgKind.CENTRE and in_force(o, at)
             )
     return out
@@ -198,35 +201,65 @@ def responsible_for(
     seen: set[str] = set()
     for g in grids:
         seen.add(g.code)
-        add(TierKind.GRID, "listed" if place else "given", seats_at(store, "grid", g.code, at),
-            grid=g, place=None, organization=None)
+        add(
+            TierKind.GRID,
+            "listed" if place else "given",
+            seats_at(store, "grid", g.code, at),
+            grid=g,
+            place=None,
+            organization=None,
+        )
     for g in grids:
         for up in ancestors(store, Grid, g.code):
             if up.code not in seen and in_force(up, at):
                 seen.add(up.code)
-                add(TierKind.GRID, "chain", seats_at(store, "grid", up.code, at),
-                    grid=up, place=None, organization=None)
+                add(
+                    TierKind.GRID,
+                    "chain",
+                    seats_at(store, "grid", up.code, at),
+                    grid=up,
+                    place=None,
+                    organization=None,
+                )
 
     rule = category_rule(store, category, at) if category else None
     roles = rule[1] if rule else None
     village = ancestor_at_level(store, the_place.code, Level.VILLAGE) if the_place else None
     if village is not None:
-        add(TierKind.VILLAGE, "ancestor" if village is not the_place else "listed",
+        add(
+            TierKind.VILLAGE,
+            "ancestor" if village is not the_place else "listed",
             seats_at(store, "place", village.code, at, roles or None),
-            grid=None, place=village, organization=None)
+            grid=None,
+            place=village,
+            organization=None,
+        )
     if the_place is not None:
         for centre in _centres(store, the_place, at):
-            add(TierKind.CENTRE, "ancestor", seats_at(store, "organization", centre.code, at),
-                grid=None, place=None, organization=centre)
+            add(
+                TierKind.CENTRE,
+                "ancestor",
+                seats_at(store, "organization", centre.code, at),
+                grid=None,
+                place=None,
+                organization=centre,
+            )
     if rule is not None and the_place is not None:
         county = ancestor_at_level(store, the_place.code, Level.COUNTY)
         handlers = sorted(rule[2], key=lambda h: (not h.lead, h.organization))
         orgs = store.get_many(Organization, [h.organization for h in handlers])
         for h, org in zip(handlers, orgs, strict=True):
             if org is not None and in_force(org, at) and _serves(store, org, the_place, county):
-                add(TierKind.DEPARTMENT, "handling",
-                    seats_at(store, "organization", org.code, at), grid=None, place=None,
-                    organization=org, time_limit_minutes=h.time_limit_minutes, lead=h.lead)
+                add(
+                    TierKind.DEPARTMENT,
+                    "handling",
+                    seats_at(store, "organization", org.code, at),
+                    grid=None,
+                    place=None,
+                    organization=org,
+                    time_limit_minutes=h.time_limit_minutes,
+                    lead=h.lead,
+                )
     return Responsibility(
         place=the_place,
         grid=store.get(Grid, grid) if grid else None,

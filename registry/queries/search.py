@@ -50,6 +50,8 @@ def search(store: GraphStore, text: str, limit: int = 20) -> list[SearchHit]:
             name = str(getattr(rec, "name", ""))
             if needle in normalize(name) or needle in rec.key.lower():
                 exact = normalize(name) == needle or rec.key.lower() == needle
-                hits.append((0 if exact else 1, rank, SearchHit(rec.KIND, rec.key, name, rec, exact)))
+                hits.append(
+                    (0 if exact else 1, rank, SearchHit(rec.KIND, rec.key, name, rec, exact))
+                )
     hits.sort(key=lambda h: (h[0], h[1], h[2].key))
     return [h for _, _, h in hits[:limit]]

@@ -24,9 +24,7 @@ from registry.store.embedded_store import EmbeddedStore
 
 __all__ = ["AuditEntry", "EmbeddedStore", "GraphStore", "WriteResult", "open_store"]
 
-NEO4J_SCHEMES = frozenset(
-    {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
-)
+NEO4J_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 
 
 def open_store(url: str, **options: Any) -> GraphStore:

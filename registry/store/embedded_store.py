@@ -42,8 +42,16 @@ R = TypeVar("R", bound=AnyRecord)
 
 #: Relation kinds are stored as edges; all other kinds are nodes.
 RELATION_KINDS = frozenset(
-    {"holding", "coverage", "stationing", "jurisdiction", "membership",
-     "handling", "requirement", "border"}
+    {
+        "holding",
+        "coverage",
+        "stationing",
+        "jurisdiction",
+        "membership",
+        "handling",
+        "requirement",
+        "border",
+    }
 )
 #: Writes with at most this many records keep full before/after rows in the audit log.
 AUDIT_DETAIL_LIMIT = 200
@@ -145,7 +153,9 @@ class EmbeddedStore(GraphStore):
             return found
         ekey = f"{kind.KIND}.{field}"
         nodes = self.graph._node
-        recs = [nodes[u]["r"] for u, keyed in self.graph._pred.get(nid, {}).items() if ekey in keyed]
+        recs = [
+            nodes[u]["r"] for u, keyed in self.graph._pred.get(nid, {}).items() if ekey in keyed
+        ]
         recs.sort(key=lambda r: r.key)
         return recs
 

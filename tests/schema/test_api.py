@@ -11,9 +11,12 @@ from tests.schema.conftest import Gql
 
 
 def test_api_place_lookup_and_navigation(gql: Gql) -> None:
-    body = gql("""query($c: String!) { place(code: $c) { name level parent { name }
+    body = gql(
+        """query($c: String!) { place(code: $c) { name level parent { name }
         ancestors { code } children { totalCount nodes { code coveringGrids { tier } } }
-        posts { id vacant holders { name } } } }""", c=VILLAGE)
+        posts { id vacant holders { name } } } }""",
+        c=VILLAGE,
+    )
     place = body["data"]["place"]
     assert place["name"] == "东门村" and place["level"] == "VILLAGE"
     assert place["parent"]["name"] == "东门镇"
@@ -21,7 +24,9 @@ def test_api_place_lookup_and_navigation(gql: Gql) -> None:
     assert place["children"]["totalCount"] == 2
     assert [len(c["coveringGrids"]) for c in place["children"]["nodes"]] == [2, 0]
     assert {p["id"]: p["vacant"] for p in place["posts"]} == {
-        f"{VILLAGE}-law_literate": True, f"{VILLAGE}-police_assistant": False}
+        f"{VILLAGE}-law_literate": True,
+        f"{VILLAGE}-police_assistant": False,
+    }
 
 
 def test_api_unknown_place_is_null(gql: Gql) -> None:
@@ -43,12 +48,17 @@ def test_api_descendants_filtered_by_level(gql: Gql) -> None:
 
 
 def test_api_page_size_limit(gql: Gql) -> None:
-    ok = gql('{ place(code: "450000000000") { descendants(first: 5) { totalCount '
-             'pageInfo { hasNextPage endCursor } } } }')
+    ok = gql(
+        '{ place(code: "450000000000") { descendants(first: 5) { totalCount '
+        "pageInfo { hasNextPage endCursor } } } }"
+    )
     conn = ok["data"]["place"]["descendants"]
     assert conn["totalCount"] == 6 and conn["pageInfo"]["hasNextPage"] is True
-    rest = gql('query($a: String) { place(code: "450000000000") { descendants(first: 5, after: $a)'
-               ' { nodes { code } pageInfo { hasNextPage } } } }', a=conn["pageInfo"]["endCursor"])
+    rest = gql(
+        'query($a: String) { place(code: "450000000000") { descendants(first: 5, after: $a)'
+        " { nodes { code } pageInfo { hasNextPage } } } }",
+        a=conn["pageInfo"]["endCursor"],
+    )
     assert len(rest["data"]["place"]["descendants"]["nodes"]) == 1
     too_big = gql('{ place(code: "450000000000") { descendants(first: 6) { totalCount } } }')
     assert too_big["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
@@ -71,12 +81,14 @@ def test_api_responsible_tiers(gql: Gql) -> None:
     assert ans["tiers"][0]["seats"][0]["holders"] == [{"name": "韦小红"}]
     village = ans["tiers"][3]["seats"]
     assert [(s["roleCode"], s["status"]) for s in village] == [
-        ("police_assistant", "FILLED"), ("law_literate", "VACANT")]
+        ("police_assistant", "FILLED"),
+        ("law_literate", "VACANT"),
+    ]
     assert ans["tiers"][-1]["timeLimitMinutes"] == 60
 
 
 def test_api_responsible_needs_place_or_grid(gql: Gql) -> None:
-    body = gql("{ responsible(category: \"C3.1\") { at } }")
+    body = gql('{ responsible(category: "C3.1") { at } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     body = gql('{ responsible(place: "999999999999") { at } }')
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -96,16 +108,22 @@ def test_api_coverage_report(gql: Gql) -> None:
 
 def test_api_mutation_assign_and_end_post(gql: Gql, store: GraphStore) -> None:
     post = f"{VILLAGE}-law_literate"
-    body = gql("""mutation($p: ID!) { assignPost(post: $p, person: "P000002",
+    body = gql(
+        """mutation($p: ID!) { assignPost(post: $p, person: "P000002",
         validFrom: "2026-01-01", reason: "任命") { id person { name } post { vacant(at: "2026-06-01") } } }""",
-               p=post)
+        p=post,
+    )
     held = body["data"]["assignPost"]
     assert held["person"]["name"] == "覃志强" and held["post"]["vacant"] is False
     assert len(store.referrers(Holding, "post", post)) == 1
-    ended = gql('mutation($p: ID!) { endPost(post: $p, validTo: "2026-06-30") { validTo } }', p=post)
+    ended = gql(
+        'mutation($p: ID!) { endPost(post: $p, validTo: "2026-06-30") { validTo } }', p=post
+    )
     assert ended["data"]["endPost"] == [{"validTo": "2026-06-30"}]
-    check = gql('query($p: String!) { place(code: $p) { posts(at: "2026-07-01") { id vacant(at: "2026-07-01") } } }',
-                p=VILLAGE)
+    check = gql(
+        'query($p: String!) { place(code: $p) { posts(at: "2026-07-01") { id vacant(at: "2026-07-01") } } }',
+        p=VILLAGE,
+    )
     assert {"id": post, "vacant": True} in check["data"]["place"]["posts"]
     assert store.audit_log(limit=2)[0].operation == "end_post"
 
@@ -113,8 +131,10 @@ def test_api_mutation_assign_and_end_post(gql: Gql, store: GraphStore) -> None:
 def test_api_mutation_invariant_violation_is_coded_and_writes_nothing(
     gql: Gql, store: GraphStore
 ) -> None:
-    body = gql('mutation { updateGrid(code: "G451225-001", patch: {parent: "G451225-001-01-01"}) '
-               '{ code } }')
+    body = gql(
+        'mutation { updateGrid(code: "G451225-001", patch: {parent: "G451225-001-01-01"}) '
+        "{ code } }"
+    )
     err = body["errors"][0]
     assert err["extensions"]["code"] == "INVARIANT_VIOLATION"
     assert err["extensions"]["ids"] == ["G451225-001", "G451225-001-01-01"]
@@ -129,15 +149,21 @@ def test_api_mutation_create_and_update(gql: Gql, store: GraphStore) -> None:
     gql('mutation($i: ID!) { updatePerson(id: $i, patch: {phone: "15977009999"}) { id } }', i=pid)
     person = store.get(Person, pid)
     assert person is not None and person.phone == "15977009999" and person.name == "莫小燕"
-    dup = gql('mutation { createPlace(input: {code: "451225100201", name: "重复", level: VILLAGE, '
-              'parent: "451225100000"}) { code } }')
+    dup = gql(
+        'mutation { createPlace(input: {code: "451225100201", name: "重复", level: VILLAGE, '
+        'parent: "451225100000"}) { code } }'
+    )
     assert dup["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
-    bad = gql('mutation { createPlace(input: {code: "451225100209", name: "新村", level: VILLAGE, '
-              'parent: "451225101000"}) { code } }')
+    bad = gql(
+        'mutation { createPlace(input: {code: "451225100209", name: "新村", level: VILLAGE, '
+        'parent: "451225101000"}) { code } }'
+    )
     assert bad["errors"][0]["extensions"]["code"] in {"UNKNOWN_REFERENCE", "INVARIANT_VIOLATION"}
-    moved = gql('mutation { createGrid(input: {code: "G451225-009", name: "新一级网格", tier: 1, '
-                'county: "451225000000"}) { code } updateGrid(code: "G451225-001-01", '
-                'patch: {parent: "G451225-009"}) { parent { code } } }')
+    moved = gql(
+        'mutation { createGrid(input: {code: "G451225-009", name: "新一级网格", tier: 1, '
+        'county: "451225000000"}) { code } updateGrid(code: "G451225-001-01", '
+        'patch: {parent: "G451225-009"}) { parent { code } } }'
+    )
     assert moved["data"]["updateGrid"]["parent"]["code"] == "G451225-009"
 
 
@@ -157,8 +183,7 @@ def test_api_get_queries_refused_and_healthz(client: TestClient) -> None:
     assert health["status"] == "ok" and health["places"] == 7
 
 
-def test_api_internal_error_is_masked(gql: Gql, store: GraphStore,
-                                      monkeypatch: object) -> None:
+def test_api_internal_error_is_masked(gql: Gql, store: GraphStore, monkeypatch: object) -> None:
     import pytest
 
     mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
@@ -168,6 +193,9 @@ def test_api_internal_error_is_masked(gql: Gql, store: GraphStore,
 
     mp.setattr(type(store), "scan", boom)
     body = gql("{ roles { code } }")
-    assert body["errors"][0] == {"message": "internal error", "path": ["roles"],
-                                 "extensions": {"code": "INTERNAL"}}
+    assert body["errors"][0] == {
+        "message": "internal error",
+        "path": ["roles"],
+        "extensions": {"code": "INTERNAL"},
+    }
     assert "13807781234" not in str(body)

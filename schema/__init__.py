@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types per domain, merged in schema.api; the FastAPI app."""
