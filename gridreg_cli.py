@@ -1,10 +1,10 @@
 """The ``gridreg`` command: the composition root wiring registry, schema and loaders.
 
-    gridreg serve [--store URL] [--demo]     run the GraphQL service (uvicorn)
-    gridreg load PATH [--store URL]          import a canonical folder, all or nothing
-    gridreg export PATH [--store URL]        write the canonical folder
-    gridreg demo [--store URL | --out PATH]  create the demo county
-    gridreg schema                           print the GraphQL SDL
+gridreg serve [--store URL] [--demo]     run the GraphQL service (uvicorn)
+gridreg load PATH [--store URL]          import a canonical folder, all or nothing
+gridreg export PATH [--store URL]        write the canonical folder
+gridreg demo [--store URL | --out PATH]  create the demo county
+gridreg schema                           print the GraphQL SDL
 """
 
 from __future__ import annotations
@@ -22,15 +22,22 @@ from registry.model import Grid, Place
 from registry.settings import Settings
 from registry.store import GraphStore, open_store
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="gridreg: registry of grassroots governance grids, served over GraphQL.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="gridreg: registry of grassroots governance grids, served over GraphQL.",
+)
 err = Console(stderr=True)
 out = Console()
 
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", "-s", help="Store URL: sqlite:///PATH (default ./gridreg.db), "
-                 "memory://, bolt:// or neo4j:// (env GRIDREG_STORE)."),
+    typer.Option(
+        "--store",
+        "-s",
+        help="Store URL: sqlite:///PATH (default ./gridreg.db), "
+        "memory://, bolt:// or neo4j:// (env GRIDREG_STORE).",
+    ),
 ]
 
 
@@ -42,7 +49,8 @@ def _open(url: str | None) -> GraphStore:
         options = {
             "user": settings.neo4j_user,
             "password": settings.neo4j_password.get_secret_value()
-            if settings.neo4j_password else None,
+            if settings.neo4j_password
+            else None,
             "database": settings.neo4j_database,
         }
     return open_store(target, **options)
@@ -64,7 +72,9 @@ def serve(
     store: StoreOpt = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    demo: Annotated[bool, typer.Option(help="Create the demo county if the store is empty.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Create the demo county if the store is empty.")
+    ] = False,
 ) -> None:
     """Run the GraphQL service: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
@@ -81,8 +91,9 @@ def serve(
     except GridregError as exc:
         _fail(exc)
         return
-    application = create_app(the_store, max_page_size=settings.max_page_size,
-                              graphiql=settings.graphiql)
+    application = create_app(
+        the_store, max_page_size=settings.max_page_size, graphiql=settings.graphiql
+    )
     bind, at = host or settings.host, port or settings.port
     err.print(f"gridreg on http://{bind}:{at}/graphql  (store {the_store.url.split('@')[-1]})")
     uvicorn.run(application, host=bind, port=at, log_level="info")
@@ -129,8 +140,10 @@ def export(
 @app.command()
 def demo(
     store: StoreOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the canonical folder "
-                                                  "instead of loading into a store.")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the canonical folder instead of loading into a store."),
+    ] = None,
 ) -> None:
     """Create the demo county (罗城仫佬族自治县, modelled on the real figures)."""
     from loaders.canonical import export_folder
@@ -148,8 +161,10 @@ def demo(
                 err.print("[bold red]refused[/]: the store is not empty")
                 raise typer.Exit(1)
             result = load_demo(the_store)
-            out.print(f"demo county loaded: {result.written} records, "
-                      f"{the_store.count(Place)} places, {the_store.count(Grid)} grids")
+            out.print(
+                f"demo county loaded: {result.written} records, "
+                f"{the_store.count(Place)} places, {the_store.count(Grid)} grids"
+            )
     except GridregError as exc:
         _fail(exc)
 

@@ -29,7 +29,9 @@ def test_crash_sigkill_loses_no_acknowledged_write(
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen(
             [sys.executable, str(WRITER), durable_url, f"C{cycle}-"],
-            stdout=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert proc.stdout is not None
         wanted = rng.randint(5, 60)

@@ -21,8 +21,12 @@ from registry.testing import COUNTY, VILLAGE
 
 
 def _snapshot(store: GraphStore) -> tuple[list[Place], list[Grid], list[Post], int]:
-    return (list(store.scan(Place)), list(store.scan(Grid)), list(store.scan(Post)),
-            len(store.audit_log(limit=10_000)))
+    return (
+        list(store.scan(Place)),
+        list(store.scan(Grid)),
+        list(store.scan(Post)),
+        len(store.audit_log(limit=10_000)),
+    )
 
 
 def _refused(store: GraphStore, records: list[AnyRecord], error: type[Exception]) -> Exception:
@@ -37,8 +41,9 @@ def test_invariants_grid_cycle_refused(store: GraphStore) -> None:
     # Moving the tier-1 grid under its own grandchild is a cycle (and a tier violation).
     top = store.get(Grid, "G451225-001")
     assert top is not None
-    err = _refused(store, [dataclasses.replace(top, parent="G451225-001-01-01")],
-                   LevelMismatchError)
+    err = _refused(
+        store, [dataclasses.replace(top, parent="G451225-001-01-01")], LevelMismatchError
+    )
     assert "G451225-001" in err.ids  # type: ignore[attr-defined]
 
 
@@ -56,16 +61,20 @@ def test_invariants_grid_cycle_with_consistent_tiers_refused(empty_store: GraphS
 
 
 def test_invariants_grid_parent_must_be_one_tier_up(store: GraphStore) -> None:
-    err = _refused(store, [Grid(code="G-X", name="新网格", tier=3, county=COUNTY,
-                                parent="G451225-001")], LevelMismatchError)
+    err = _refused(
+        store,
+        [Grid(code="G-X", name="新网格", tier=3, county=COUNTY, parent="G451225-001")],
+        LevelMismatchError,
+    )
     assert err.ids == ("G-X", "G451225-001")  # type: ignore[attr-defined]
 
 
 def test_invariants_grid_second_parent_in_one_write_refused(store: GraphStore) -> None:
     g1 = Grid(code="G-Y", name="新网格", tier=2, county=COUNTY, parent="G451225-001")
     g2 = dataclasses.replace(g1, parent="G-Z")
-    _refused(store, [Grid(code="G-Z", name="另一", tier=1, county=COUNTY), g1, g2],
-             SecondParentError)
+    _refused(
+        store, [Grid(code="G-Z", name="另一", tier=1, county=COUNTY), g1, g2], SecondParentError
+    )
 
 
 def test_invariants_tier_change_that_breaks_children_refused(store: GraphStore) -> None:
@@ -91,41 +100,67 @@ def test_invariants_place_level_must_match_code(store: GraphStore) -> None:
 
 
 def test_invariants_bad_division_code_refused(store: GraphStore) -> None:
-    _refused(store, [Place(code="45122510020X", name="坏码", level=Level.VILLAGE,
-                           parent="451225100000")], InvalidInput)
+    _refused(
+        store,
+        [Place(code="45122510020X", name="坏码", level=Level.VILLAGE, parent="451225100000")],
+        InvalidInput,
+    )
 
 
 def test_invariants_unknown_reference_refused(store: GraphStore) -> None:
-    err = _refused(store, [Holding(id="H9", person="P-NOBODY", post=f"{VILLAGE}-law_literate")],
-                   UnknownReferenceError)
+    err = _refused(
+        store,
+        [Holding(id="H9", person="P-NOBODY", post=f"{VILLAGE}-law_literate")],
+        UnknownReferenceError,
+    )
     assert "P-NOBODY" in err.ids  # type: ignore[attr-defined]
 
 
 def test_invariants_unknown_parent_refused(store: GraphStore) -> None:
-    _refused(store, [Place(code="451225100299", name="孤村", level=Level.VILLAGE,
-                           parent="451225100000"),
-                     Place(code="451225109201", name="无镇村", level=Level.VILLAGE,
-                           parent="451225109000")], UnknownReferenceError)
+    _refused(
+        store,
+        [
+            Place(code="451225100299", name="孤村", level=Level.VILLAGE, parent="451225100000"),
+            Place(code="451225109201", name="无镇村", level=Level.VILLAGE, parent="451225109000"),
+        ],
+        UnknownReferenceError,
+    )
     assert store.get(Place, "451225100299") is None  # the valid record was not written either
 
 
 def test_invariants_post_needs_exactly_one_target(store: GraphStore) -> None:
-    _refused(store, [Post(id="S-1", role="grid_worker", place=VILLAGE, grid="G451225-001")],
-             InvalidInput)
+    _refused(
+        store, [Post(id="S-1", role="grid_worker", place=VILLAGE, grid="G451225-001")], InvalidInput
+    )
 
 
 def test_invariants_valid_to_before_valid_from_refused(store: GraphStore) -> None:
     from datetime import date
 
-    _refused(store, [Holding(id="H9", person="P000001", post=f"{VILLAGE}-law_literate",
-                             valid_from=date(2025, 1, 2), valid_to=date(2025, 1, 1))],
-             InvalidInput)
+    _refused(
+        store,
+        [
+            Holding(
+                id="H9",
+                person="P000001",
+                post=f"{VILLAGE}-law_literate",
+                valid_from=date(2025, 1, 2),
+                valid_to=date(2025, 1, 1),
+            )
+        ],
+        InvalidInput,
+    )
 
 
 def test_invariants_moving_a_grid_updates_both_parents(store: GraphStore) -> None:
-    store.apply([Grid(code="G451225-002", name="第二一级网格", tier=1, county=COUNTY),
-                 Grid(code="G451225-002-01", name="第二二级", tier=2, county=COUNTY,
-                      parent="G451225-002")])
+    store.apply(
+        [
+            Grid(code="G451225-002", name="第二一级网格", tier=1, county=COUNTY),
+            Grid(
+                code="G451225-002-01", name="第二二级", tier=2, county=COUNTY, parent="G451225-002"
+            ),
+        ]
+    )
     leaf = store.get(Grid, "G451225-001-01-01")
     assert leaf is not None
     store.apply([dataclasses.replace(leaf, parent="G451225-002-01")], reason="move")

@@ -26,13 +26,17 @@ def test_store_scan_is_sorted_and_counts_match(store: GraphStore) -> None:
 
 def test_store_referrers_nodes_and_relations(store: GraphStore) -> None:
     assert [p.code for p in store.referrers(Place, "parent", VILLAGE)] == [
-        f"{VILLAGE}-001", f"{VILLAGE}-002"]
+        f"{VILLAGE}-001",
+        f"{VILLAGE}-002",
+    ]
     links = store.referrers(Coverage, "place", f"{VILLAGE}-001")
     assert sorted(c.grid for c in links) == ["G451225-001-01", "G451225-001-01-01"]
     assert [c.key for c in links] == sorted(c.key for c in links)
     assert [h.id for h in store.referrers(Holding, "person", "P000001")] == ["H000001"]
     assert [p.id for p in store.referrers(Post, "place", VILLAGE)] == [
-        f"{VILLAGE}-law_literate", f"{VILLAGE}-police_assistant"]
+        f"{VILLAGE}-law_literate",
+        f"{VILLAGE}-police_assistant",
+    ]
     many = store.referrers_many(Place, "parent", [VILLAGE, "451225100000", "none"])
     assert [len(x) for x in many] == [2, 1, 0]
 
@@ -46,27 +50,46 @@ def test_store_upsert_replaces(store: GraphStore) -> None:
 
 def test_store_audit_records_each_write(store: GraphStore) -> None:
     before = len(store.audit_log(limit=1000))
-    store.apply([Person(id="P000009", name="蓝天")], actor="tester", operation="create_person",
-                reason="新任网格员")
+    store.apply(
+        [Person(id="P000009", name="蓝天")],
+        actor="tester",
+        operation="create_person",
+        reason="新任网格员",
+    )
     log = store.audit_log(limit=1000)
     assert len(log) == before + 1
     entry = log[0]
     assert (entry.actor, entry.operation, entry.reason, entry.count) == (
-        "tester", "create_person", "新任网格员", 1)
+        "tester",
+        "create_person",
+        "新任网格员",
+        1,
+    )
     assert entry.changes[0]["before"] is None and entry.changes[0]["after"]["name"] == "蓝天"
 
 
 def test_store_survives_reopen(reopen: Callable[[], GraphStore]) -> None:
     store = reopen()
     store.apply(sample_records())
-    store.apply([Holding(id="H000009", person="P000002", post=f"{VILLAGE}-law_literate",
-                         valid_from=date(2026, 1, 1))])
+    store.apply(
+        [
+            Holding(
+                id="H000009",
+                person="P000002",
+                post=f"{VILLAGE}-law_literate",
+                valid_from=date(2026, 1, 1),
+            )
+        ]
+    )
     store.close()
     again = reopen()
     assert again.count(Place) == 7
     assert [h.id for h in again.referrers(Holding, "post", f"{VILLAGE}-law_literate")] == [
-        "H000009"]
+        "H000009"
+    ]
     assert [p.code for p in again.referrers(Place, "parent", VILLAGE)] == [
-        f"{VILLAGE}-001", f"{VILLAGE}-002"]
+        f"{VILLAGE}-001",
+        f"{VILLAGE}-002",
+    ]
     assert len(again.audit_log()) == 2
     again.close()

@@ -1,0 +1,104 @@
+"""responsible and coverage on the demo county, on every backend, against what the demo planted."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from loaders.demo import DEMO_TODAY, demo_gaps, load_demo
+from registry.codes import Level
+from registry.model import Grid, Holding, Place, Post, in_force
+from registry.queries import TierKind, coverage_report, responsible_for
+from registry.store import GraphStore, open_store
+
+COUNTY = "451225000000"
+SEVEN = {
+    "police_assistant",
+    "judge_assistant",
+    "legal_adviser",
+    "law_literate",
+    "women_chair",
+    "youth_secretary",
+    "governance_officer",
+}
+
+
+@pytest.fixture(scope="module", params=["memory", "sqlite"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
+    url = (
+        "memory://"
+        if request.param == "memory"
+        else (f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    )
+    store = open_store(url)
+    load_demo(store)
+    return store
+
+
+def test_demo_coverage_reports_the_planted_gaps(demo: GraphStore) -> None:
+    gaps = demo_gaps()
+    report = coverage_report(demo, COUNTY, at=DEMO_TODAY)
+    assert report.places_per_level[Level.VILLAGE] == 142
+    assert report.grids_per_tier == dict(sorted(Counter(g.tier for g in demo.scan(Grid)).items()))
+    assert report.grids_per_tier == {1: 143, 2: 725, 3: 1696}
+    missing = {(e.subject, e.role) for e in report.entries if e.status == "missing"}
+    assert missing == set(gaps.missing_seats)
+    vacant = {(e.subject, e.role) for e in report.entries if e.status == "vacant"}
+    expected = set()
+    for post_id in (*gaps.vacant_posts, *gaps.expired_posts, *gaps.vacant_grid_posts):
+        post = demo.get(Post, post_id)
+        assert post is not None
+        expected.add((post.place or post.grid, post.role))
+    assert vacant == expected
+    expired = {(e.subject, e.role) for e in report.entries if e.last_term_ended is not None}
+    assert len(expired) == len(gaps.expired_posts)
+    assert {p.code for p in report.uncovered_places} == set(gaps.uncovered_hamlets)
+    county = next(r for r in report.rollups if r.code == COUNTY)
+    assert county.counts["missing"] == len(gaps.missing_seats)
+    assert sum(r.counts["vacant"] for r in report.rollups if r.level is Level.TOWNSHIP) == len(
+        expected
+    )
+
+
+def test_demo_responsible_for_every_village(demo: GraphStore) -> None:
+    gaps = demo_gaps()
+    vacant = {*gaps.vacant_posts, *gaps.expired_posts}
+    missing = set(gaps.missing_seats)
+    villages = [p for p in demo.scan(Place) if p.level is Level.VILLAGE]
+    assert len(villages) == 142
+    for village in villages:
+        ans = responsible_for(demo, place=village.code, at=DEMO_TODAY)
+        seats = [s for t in ans.tiers if t.kind is TierKind.VILLAGE for s in t.seats]
+        roles = {s.role_code for s in seats}
+        assert roles == {r for r in SEVEN if (village.code, r) not in missing}, village.code
+        for seat in seats:
+            assert seat.post is not None
+            assert (seat.status == "vacant") == (seat.post.id in vacant), seat.post.id
+        centres = [t for t in ans.tiers if t.kind is TierKind.CENTRE]
+        assert centres[-1].organization is not None
+        assert centres[-1].organization.level is Level.COUNTY
+
+
+def test_demo_responsible_category_roles_and_departments(demo: GraphStore) -> None:
+    hamlet = next(
+        p
+        for p in demo.scan(Place)
+        if p.level is Level.HAMLET and p.code not in demo_gaps().uncovered_hamlets
+    )
+    ans = responsible_for(demo, place=hamlet.code, category="C2.2", at=DEMO_TODAY)
+    assert ans.tiers[0].kind is TierKind.GRID and ans.tiers[0].found == "listed"
+    assert ans.tiers[0].grid is not None and ans.tiers[0].grid.tier == 3
+    village_roles = [s.role_code for t in ans.tiers if t.kind is TierKind.VILLAGE for s in t.seats]
+    category = ans.category
+    assert category is not None and village_roles == list(category.roles or ())
+    assert [t.kind for t in ans.tiers].count(TierKind.DEPARTMENT) >= 1
+
+
+def test_demo_grid_workers_in_force(demo: GraphStore) -> None:
+    workers = set()
+    for h in demo.scan(Holding):
+        post = demo.get(Post, h.post)
+        if post is not None and post.role == "grid_worker" and in_force(h, DEMO_TODAY):
+            workers.add(h.person)
+    assert len(workers) == 1720
