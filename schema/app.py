@@ -51,7 +51,6 @@ def create_app(store: GraphStore, *, max_page_size: int = 100, graphiql: bool = 
 
     app = FastAPI(
         title="gridreg",
-        default_response_class=ORJSONResponse,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
