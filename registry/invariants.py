@@ -186,6 +186,11 @@ def _check_grid(g: Grid, view: ReadView) -> None:
         raise LevelMismatchError(
             f"grid {g.code}: county {g.county} is a {county.level}", [g.code, g.county]
         )
+    if g.parent is not None and g.tier == 1:
+        raise LevelMismatchError(
+            f"grid {g.code} is tier 1: a top-level grid has no parent grid (got {g.parent})",
+            [g.code, g.parent],
+        )
     if g.parent is not None:
         parent = view.get(Grid, g.parent)
         if parent is not None:
