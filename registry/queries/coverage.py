@@ -138,6 +138,9 @@ def coverage_report(
 ) -> CoverageReport:
     """Coverage of ``scope`` (a place code) against ``template`` or all applicable templates."""
     at = at or today()
+    prefetch = getattr(store, "prefetch_coverage", None)
+    if prefetch is not None:  # a remote store fetches the region in a few round trips
+        store = prefetch(scope)
     root = store.get(Place, scope)
     if root is None:
         raise NotFound(f"no place {scope!r}", [scope])

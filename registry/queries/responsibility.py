@@ -192,6 +192,9 @@ def responsible_for(
     at = at or today()
     if (place is None) == (grid is None):
         raise InvalidInput("give exactly one of place or grid", field="place")
+    prefetch = getattr(store, "prefetch_responsible", None)
+    if prefetch is not None:  # a remote store fetches everything read below in one round trip
+        store = prefetch(place, grid, category)
     the_place, grids = _subject(store, place, grid, at)
     tiers: list[TierAnswer] = []
 

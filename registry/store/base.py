@@ -7,7 +7,10 @@ the seats of a village are ``referrers(Post, "place", code)``, the holders of a 
 answers identically.
 
 A store may offer a native fast path for a query function of the same name (see
-``registry.queries``): it is looked up with ``getattr(store, name, None)``.
+``registry.queries``): it is looked up with ``getattr(store, name, None)``. A remote store may
+instead offer ``prefetch_<query>``: it returns a read view holding everything the query reads
+(fetched in one or a few round trips), and the query runs unchanged on that view, so every store
+answers identically.
 """
 
 from __future__ import annotations

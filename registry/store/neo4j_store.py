@@ -1,0 +1,502 @@
+"""The Neo4j store: the registry graph on a Neo4j server, a cluster or Aura.
+
+Opened by URL (``bolt://``, ``neo4j://`` for routing to a cluster or Aura, ``+s``/``+ssc`` for
+TLS); credentials come from options (settings, environment), and are stripped from a URL that
+carries them so they never reach a log. The graph layout and every statement are in
+``registry.store.cypher``.
+
+Reads are managed read transactions (retried on transient errors), each lookup one round trip
+returning one row. Writes are one managed write transaction each: it takes the write lock
+(writers run one at a time, so the invariants are checked against everything committed before),
+fetches what the checks need in a few batched statements, runs the same ``check_batch`` as the
+embedded store, upserts with ``UNWIND $rows`` / ``MERGE`` on keys (safe to retry), and writes the
+audit entry in the same transaction. An unreachable or failing server raises
+``BackendUnavailable``; the driver's pool reconnects when the server is back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import orjson
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DatabaseUnavailable,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from registry.codec import from_row, to_row
+from registry.codes import Level
+from registry.errors import BackendUnavailable
+from registry.invariants import Overlay, check_batch
+from registry.model import (
+    KINDS,
+    AnyRecord,
+    Category,
+    Coverage,
+    Grid,
+    GridTier,
+    Handling,
+    Holding,
+    Jurisdiction,
+    Organization,
+    Place,
+    Post,
+    Requirement,
+    RoleTemplate,
+)
+from registry.store import cypher
+from registry.store.base import AuditEntry, GraphStore, WriteResult
+from registry.store.prefetch import PrefetchView
+
+__all__ = ["Neo4jStore", "split_credentials"]
+
+R = TypeVar("R", bound=AnyRecord)
+
+#: Rows per ``UNWIND`` statement in a write.
+BATCH = 5000
+#: Writes with at most this many records keep full before/after rows in the audit log.
+AUDIT_DETAIL_LIMIT = 200
+_LABELS = [cypher.label(k) for k in KINDS]
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """The URL without user and password, and the user and password it carried.
+
+    >>> split_credentials("neo4j+s://neo4j:s3cret@abc.databases.neo4j.io")
+    ('neo4j+s://abc.databases.neo4j.io', 'neo4j', 's3cret')
+    >>> split_credentials("bolt://127.0.0.1:7687")
+    ('bolt://127.0.0.1:7687', None, None)
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return clean, unquote(user) or None, unquote(password) or None
+
+
+def _props(rec: AnyRecord) -> dict[str, Any]:
+    """A record as node properties: native dates and lists, enums as text, plus ``key``."""
+    row: dict[str, Any] = {}
+    for f in dataclasses.fields(rec):
+        v = getattr(rec, f.name)
+        if v is None:
+            continue
+        if isinstance(v, StrEnum):
+            v = v.value
+        elif isinstance(v, tuple):
+            v = [x.value if isinstance(x, StrEnum) else x for x in v]
+        row[f.name] = v
+    row["key"] = rec.key
+    return row
+
+
+def _native(v: Any) -> Any:
+    to_native = getattr(v, "to_native", None)
+    return v if to_native is None else to_native()
+
+
+def _record(cls: type[R], props: dict[str, Any]) -> R:
+    return from_row(cls, {k: _native(v) for k, v in props.items() if k != "key"})
+
+
+def _unavailable(exc: Exception, where: str) -> BackendUnavailable:
+    if isinstance(exc, AuthError):
+        return BackendUnavailable(f"Neo4j at {where} refused the credentials: {exc.message}")
+    if isinstance(exc, TransientError):
+        return BackendUnavailable(f"Neo4j at {where} is busy, retries exhausted: {exc.message}")
+    if isinstance(exc, Neo4jError):
+        return BackendUnavailable(f"Neo4j at {where} failed: {exc.message}")
+    return BackendUnavailable(f"Neo4j at {where} is unavailable: {exc}")
+
+
+def _is_backend_failure(exc: Exception) -> bool:
+    if isinstance(exc, ServiceUnavailable | SessionExpired | DatabaseUnavailable | AuthError):
+        return True
+    if isinstance(exc, TransientError | DriverError):
+        return True
+    return isinstance(exc, ClientError) and (exc.code or "").startswith(
+        ("Neo.ClientError.Database.", "Neo.ClientError.Security.")
+    )
+
+
+class _CypherReads(GraphStore):
+    """The read contract on top of three primitives: one row, a stream of rows, a value."""
+
+    round_trips: int
+
+    def _one(self, query: str, **params: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _stream(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def get(self, kind: type[R], key: str) -> R | None:
+        return self.get_many(kind, [key])[0]
+
+    def get_many(self, kind: type[R], keys: Sequence[str]) -> list[R | None]:
+        if not keys:
+            return []
+        rows = self._one(cypher.get_many(kind.KIND), keys=sorted(set(keys)))["rows"]
+        found = {row["key"]: _record(kind, row) for row in rows}
+        return [found.get(k) for k in keys]
+
+    def scan(self, kind: type[R]) -> Iterator[R]:
+        recs = [_record(kind, r["row"]) for r in self._stream(cypher.scan(kind.KIND))]
+        recs.sort(key=lambda r: r.key)
+        return iter(recs)
+
+    def count(self, kind: type[AnyRecord]) -> int:
+        return int(self._one(cypher.count(kind.KIND))["n"])
+
+    def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        return self.referrers_many(kind, field, [key])[0]
+
+    def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
+        if not keys:
+            return []
+        rows = self._one(cypher.referrers_many(kind.KIND, field), keys=sorted(set(keys)))["rows"]
+        grouped: dict[str, list[R]] = {}
+        for row in rows:
+            rec = _record(kind, row)
+            grouped.setdefault(getattr(rec, field), []).append(rec)
+        for recs in grouped.values():
+            recs.sort(key=lambda r: r.key)
+        return [list(grouped.get(k, ())) for k in keys]
+
+    def ancestors_of(self, kind: type[AnyRecord], keys: Sequence[str]) -> list[AnyRecord]:
+        """Every ancestor (through ``parent``) of the records at ``keys``, in one round trip."""
+        if not keys:
+            return []
+        rows = self._one(cypher.ancestors(kind.KIND), keys=sorted(set(keys)))["rows"]
+        return [_record(kind, r) for r in rows]
+
+
+class _TxReads(_CypherReads):
+    """Reads inside a write transaction (they see the transaction's own state)."""
+
+    def __init__(self, tx: ManagedTransaction, store: Neo4jStore) -> None:
+        self.tx = tx
+        self.store = store
+        self.url = store.url
+
+    def _one(self, query: str, **params: Any) -> dict[str, Any]:
+        self.store.round_trips += 1
+        record = self.tx.run(query, params).single(strict=True)
+        return dict(record)
+
+    def _stream(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        self.store.round_trips += 1
+        return [dict(r) for r in self.tx.run(query, params)]
+
+    def apply(
+        self,
+        records: Sequence[AnyRecord],
+        *,
+        actor: str = "system",
+        operation: str = "write",
+        reason: str = "",
+    ) -> WriteResult:
+        raise TypeError("reads only")
+
+    def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        raise TypeError("reads only")
+
+
+class Neo4jStore(_CypherReads):
+    """The store on a Neo4j server (5.26 LTS or later), cluster or Aura.
+
+    ``retry_seconds`` bounds the driver's retries of transient failures (a restarting server,
+    a leader switch, a deadlock) before ``BackendUnavailable`` is raised.
+    """
+
+    remote = True
+
+    def __init__(
+        self,
+        url: str,
+        user: str | None = None,
+        password: str | None = None,
+        database: str = "neo4j",
+        *,
+        retry_seconds: float = 10.0,
+        connection_timeout: float = 5.0,
+        pool_size: int = 100,
+    ) -> None:
+        clean, url_user, url_password = split_credentials(url)
+        self.url = clean
+        self.database = database
+        self.round_trips = 0
+        password = password or url_password
+        auth = (user or url_user or "neo4j", password) if password else None
+        try:
+            self.driver: Driver = GraphDatabase.driver(
+                clean,
+                auth=auth,
+                max_transaction_retry_time=retry_seconds,
+                connection_timeout=connection_timeout,
+                connection_acquisition_timeout=connection_timeout + retry_seconds,
+                max_connection_pool_size=pool_size,
+                user_agent="gridreg",
+                notifications_min_severity="OFF",  # fixed statements: server hints are noise
+            )
+        except (ValueError, DriverError) as exc:
+            raise BackendUnavailable(f"cannot use Neo4j URL {clean}: {exc}") from exc
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self.driver.close()
+            raise
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"{self.url} (database {self.database})"
+
+    def _run(self, query: str, params: dict[str, Any], write: bool = False) -> list[Any]:
+        self.round_trips += 1
+        try:
+            records, _, _ = self.driver.execute_query(
+                query,
+                params,
+                database_=self.database,
+                routing_=RoutingControl.WRITE if write else RoutingControl.READ,
+            )
+        except Exception as exc:
+            if _is_backend_failure(exc):
+                raise _unavailable(exc, self._where()) from exc
+            raise
+        return records
+
+    def _one(self, query: str, **params: Any) -> dict[str, Any]:
+        records = self._run(query, params)
+        return dict(records[0])
+
+    def _stream(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._run(query, params)]
+
+    def _ensure_schema(self) -> None:
+        for statement in cypher.schema_statements():
+            self._run(statement, {}, write=True)
+        self._run(cypher.ENSURE_LOCK, {}, write=True)
+
+    def ping(self) -> None:
+        """One ``RETURN 1`` round trip (raises ``BackendUnavailable`` when down)."""
+        self._run(cypher.PING, {})
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def apply(
+        self,
+        records: Sequence[AnyRecord],
+        *,
+        actor: str = "system",
+        operation: str = "write",
+        reason: str = "",
+    ) -> WriteResult:
+        batch = list(records)
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(self._write, batch, actor, operation, reason)
+        except Exception as exc:
+            if _is_backend_failure(exc):
+                raise _unavailable(exc, self._where()) from exc
+            raise
+
+    def _write(
+        self,
+        tx: ManagedTransaction,
+        records: list[AnyRecord],
+        actor: str,
+        operation: str,
+        reason: str,
+    ) -> WriteResult:
+        self.round_trips += 1
+        lock = tx.run(cypher.LOCK).single()
+        if lock is None:  # erased since opening: put the lock back and take it
+            tx.run(cypher.ENSURE_LOCK).consume()
+            lock = tx.run(cypher.LOCK).single(strict=True)
+        audit_id = int(lock["seq"])
+        view = PrefetchView(_TxReads(tx, self))
+        _prefetch_checks(view, records)
+        overlay = Overlay(view, records)
+        check_batch(records, overlay)
+        final = [r for kind in KINDS for r in overlay.batch.get(kind, {}).values()]
+        changes: list[dict[str, Any]] = []
+        if len(final) <= AUDIT_DETAIL_LIMIT:
+            for r in final:
+                before = view.get(type(r), r.key)
+                changes.append(
+                    {
+                        "kind": r.KIND,
+                        "key": r.key,
+                        "before": None if before is None else to_row(before),
+                        "after": to_row(r),
+                    }
+                )
+        by_kind: dict[str, list[AnyRecord]] = {}
+        for r in final:
+            by_kind.setdefault(r.KIND, []).append(r)
+        for kind, recs in by_kind.items():
+            for i in range(0, len(recs), BATCH):
+                self.round_trips += 1
+                tx.run(cypher.upsert(kind), rows=[_props(r) for r in recs[i : i + BATCH]]).consume()
+        for kind, recs in by_kind.items():
+            for field in KINDS[kind].REFS:
+                for i in range(0, len(recs), BATCH):
+                    rows = [{"key": r.key, "ref": getattr(r, field)} for r in recs[i : i + BATCH]]
+                    self.round_trips += 1
+                    tx.run(cypher.link(kind, field), rows=rows).consume()
+        self.round_trips += 1
+        tx.run(
+            cypher.AUDIT_WRITE,
+            id=audit_id,
+            at=datetime.now(UTC),
+            actor=actor,
+            operation=operation,
+            reason=reason,
+            count=len(final),
+            changes=orjson.dumps(changes).decode(),
+        ).consume()
+        return WriteResult(audit_id=audit_id, written=len(final))
+
+    def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        rows = self._one(cypher.AUDIT_READ, since=since, limit=limit)["rows"]
+        return [
+            AuditEntry(
+                int(a["id"]),
+                _native(a["at"]),
+                a["actor"],
+                a["operation"],
+                a["reason"],
+                int(a["count"]),
+                orjson.loads(a["changes"]),
+            )
+            for a in rows
+        ]
+
+    def erase_all_data(self) -> None:
+        """Delete every record and audit entry (tests and administrators only)."""
+        params = {"labels": _LABELS, "limit": 20000}
+        while self._run(cypher.ERASE_BATCH, params, write=True)[0]["deleted"]:
+            pass
+        self._run(cypher.ENSURE_LOCK, {}, write=True)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    # --- prefetch for queries (see registry.queries) ----------------------------------------
+
+    def prefetch_responsible(
+        self, place: str | None, grid: str | None, category: str | None
+    ) -> PrefetchView:
+        """Everything ``responsible_for`` reads, fetched in one round trip."""
+        row = self._one(cypher.RESPONSIBLE_NEIGHBOURHOOD, place=place, grid=grid, category=category)
+        view = PrefetchView(self)
+        for kind, rows in row["found"].items():
+            cls = KINDS[kind]
+            view.add(_record(cls, r) for r in rows)
+        if place is not None:
+            view.claim(Coverage, "place", [place] if row["place_found"] else [])
+            if not row["place_found"]:
+                view.missing(Place, [place])
+        if grid is not None:
+            view.claim(Coverage, "grid", [grid] if row["grid_found"] else [])
+            if not row["grid_found"]:
+                view.missing(Grid, [grid])
+        if category is not None and not row["category_found"]:
+            view.missing(Category, [category])
+        view.claim(Post, "grid", row["grid_keys"])
+        view.claim(Post, "place", row["place_keys"])
+        view.claim(Post, "organization", row["organization_keys"])
+        view.claim(Organization, "place", row["place_keys"])
+        view.claim(Handling, "category", row["category_keys"])
+        view.claim(Jurisdiction, "organization", row["handler_keys"])
+        view.claim(Holding, "post", row["post_keys"])
+        return view
+
+    def prefetch_coverage(self, scope: str) -> PrefetchView:
+        """Everything ``coverage_report`` reads for ``scope``, in a fixed number of round trips."""
+        view = PrefetchView(self)
+        subtree = [_record(Place, r) for r in self._one(cypher.SUBTREE, key=scope)["rows"]]
+        if not subtree:
+            view.missing(Place, [scope])
+            return view
+        view.add(subtree)
+        above = self.ancestors_of(Place, [scope])
+        view.add(above)
+        codes = [p.code for p in subtree]
+        view.claim(Place, "parent", codes)
+        counties = sorted(
+            {p.code for p in [*subtree, *above] if p.level is Level.COUNTY}  # type: ignore[union-attr]
+        )
+        view.fetch_referrers(Grid, "county", counties)
+        view.fetch_referrers(GridTier, "county", counties)
+        grids = [g.code for found in view.referrers_many(Grid, "county", counties) for g in found]
+        view.fetch_referrers(Coverage, "grid", grids)
+        view.fetch_referrers(Coverage, "place", codes)
+        view.fetch_referrers(Post, "place", codes)
+        view.fetch_referrers(Post, "grid", grids)
+        posts = [
+            p.id
+            for found in [
+                *view.referrers_many(Post, "place", codes),
+                *view.referrers_many(Post, "grid", grids),
+            ]
+            for p in found
+        ]
+        view.fetch_referrers(Holding, "post", posts)
+        view.fetch_scan(RoleTemplate)
+        templates = list(view.scan(RoleTemplate))
+        view.fetch_referrers(Requirement, "template", [t.code for t in templates])
+        regions = sorted({t.region for t in templates})
+        view.fetch(Place, regions)
+        view.add(self.ancestors_of(Place, regions))
+        view.misses = 0
+        return view
+
+
+def _prefetch_checks(view: PrefetchView, records: list[AnyRecord]) -> None:
+    """Fetch, in a few batched reads, everything ``check_batch`` will read for ``records``."""
+    keys: dict[str, set[str]] = {}
+    refs: dict[str, set[str]] = {}
+    for r in records:
+        keys.setdefault(r.KIND, set()).add(r.key)
+        for field, target in r.REFS.items():
+            ref = getattr(r, field)
+            if ref is not None:
+                refs.setdefault(target, set()).add(ref)
+    for kind, wanted in keys.items():
+        view.fetch(KINDS[kind], sorted(wanted))
+    for kind, wanted in refs.items():
+        view.fetch(KINDS[kind], sorted(wanted - keys.get(kind, set())))
+    reads = view.base
+    assert isinstance(reads, _CypherReads)
+    for cls in (Place, Grid):
+        parents = sorted(refs.get(cls.KIND, set()) & _parents(records, cls))
+        if parents:
+            view.add(reads.ancestors_of(cls, parents))
+    if Grid.KIND in keys:
+        view.fetch_referrers(Grid, "parent", sorted(keys[Grid.KIND]))
+
+
+def _parents(records: list[AnyRecord], cls: type[AnyRecord]) -> set[str]:
+    found: set[str] = set()
+    for r in records:
+        parent = getattr(r, "parent", None) if isinstance(r, cls) else None
+        if parent is not None:
+            found.add(parent)
+    return found
