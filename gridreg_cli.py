@@ -52,6 +52,7 @@ def _open(url: str | None) -> GraphStore:
             if settings.neo4j_password
             else None,
             "database": settings.neo4j_database,
+            "retry_seconds": settings.neo4j_retry_seconds,
         }
     return open_store(target, **options)
 
@@ -92,7 +93,10 @@ def serve(
         _fail(exc)
         return
     application = create_app(
-        the_store, max_page_size=settings.max_page_size, graphiql=settings.graphiql
+        the_store,
+        max_page_size=settings.max_page_size,
+        graphiql=settings.graphiql,
+        workers=settings.workers,
     )
     bind, at = host or settings.host, port or settings.port
     err.print(f"gridreg on http://{bind}:{at}/graphql  (store {the_store.url.split('@')[-1]})")

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    neo4j_retry_seconds: float = 5.0
+    workers: int = 32
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = 100

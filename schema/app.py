@@ -1,18 +1,27 @@
 """The FastAPI application: ``/graphql`` (POST queries; GraphiQL in a browser), ``/healthz``
-and the offline explorer's files under ``/graphiql/static/``."""
+and the offline explorer's files under ``/graphiql/static/``.
+
+On a remote store (Neo4j) each GraphQL operation runs in a worker thread with its own event
+loop, so a request waiting on the database never blocks the service's event loop and concurrent
+requests are served concurrently (up to ``workers`` at once). In-process stores answer inline.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
+import anyio
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from registry.errors import BackendUnavailable
 from registry.model import Place
 from registry.store.base import GraphStore
 from schema.api import schema as default_schema
@@ -24,7 +33,19 @@ __all__ = ["create_app"]
 
 
 class GridregRouter(GraphQLRouter[Context, None]):
-    """GraphQL over HTTP with orjson, coded errors and the vendored GraphiQL page."""
+    """GraphQL over HTTP with orjson, coded errors and the vendored GraphiQL page.
+
+    With ``limiter`` set, operations run in worker threads (see the module docstring).
+    """
+
+    limiter: anyio.CapacityLimiter | None = None
+    _loops = threading.local()
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        if self.limiter is None:
+            return await super().execute_single(*args, **kwargs)
+        operation = super().execute_single(*args, **kwargs)
+        return await anyio.to_thread.run_sync(_run_in_thread_loop, operation, limiter=self.limiter)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -43,8 +64,19 @@ class GridregRouter(GraphQLRouter[Context, None]):
         return response
 
 
-def create_app(store: GraphStore, *, max_page_size: int = 100, graphiql: bool = True) -> FastAPI:
-    """The app serving ``store``."""
+def _run_in_thread_loop(operation: Any) -> Any:
+    """Run a coroutine to completion on this worker thread's own event loop."""
+    loops = GridregRouter._loops
+    loop = getattr(loops, "loop", None)
+    if loop is None:
+        loop = loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(operation)
+
+
+def create_app(
+    store: GraphStore, *, max_page_size: int = 100, graphiql: bool = True, workers: int = 32
+) -> FastAPI:
+    """The app serving ``store`` (``workers``: concurrent operations on a remote store)."""
 
     async def get_context() -> Context:
         return Context(store=store, max_page_size=max_page_size)
@@ -61,13 +93,20 @@ def create_app(store: GraphStore, *, max_page_size: int = 100, graphiql: bool = 
         graphql_ide="graphiql" if graphiql else None,
         allow_queries_via_get=False,
     )
+    if store.remote:
+        router.limiter = anyio.CapacityLimiter(workers)
     app.include_router(router, prefix="/graphql")
     app.mount("/graphiql/static", StaticFiles(directory=STATIC_DIR), name="graphiql-static")
     app.state.store = store
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "store": _safe_url(store.url), "places": store.count(Place)}
+    def healthz() -> JSONResponse:
+        try:
+            places = store.count(Place)
+        except BackendUnavailable as exc:
+            body = {"status": "unavailable", "store": _safe_url(store.url), "error": exc.message}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "store": _safe_url(store.url), "places": places})
 
     return app
 

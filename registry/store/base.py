@@ -53,6 +53,9 @@ class GraphStore(ABC):
     """The registry graph: read records by key or reference, write batches atomically."""
 
     url: str
+    #: True when calls wait on a network (the service then runs requests in worker threads so
+    #: they never block its event loop); in-process stores answer faster inline.
+    remote: bool = False
 
     @abstractmethod
     def get(self, kind: type[R], key: str) -> R | None:

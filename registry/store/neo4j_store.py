@@ -232,8 +232,8 @@ class Neo4jStore(_CypherReads):
         password: str | None = None,
         database: str = "neo4j",
         *,
-        retry_seconds: float = 10.0,
-        connection_timeout: float = 5.0,
+        retry_seconds: float = 5.0,
+        connection_timeout: float = 3.0,
         pool_size: int = 100,
     ) -> None:
         clean, url_user, url_password = split_credentials(url)
@@ -248,7 +248,7 @@ class Neo4jStore(_CypherReads):
                 auth=auth,
                 max_transaction_retry_time=retry_seconds,
                 connection_timeout=connection_timeout,
-                connection_acquisition_timeout=connection_timeout + retry_seconds,
+                connection_acquisition_timeout=2 * connection_timeout,
                 max_connection_pool_size=pool_size,
                 user_agent="gridreg",
                 notifications_min_severity="OFF",  # fixed statements: server hints are noise
