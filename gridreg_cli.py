@@ -1,6 +1,6 @@
 """The ``gridreg`` command: the composition root wiring registry, schema and loaders.
 
-gridreg serve [--store URL] [--demo]     run the GraphQL service (uvicorn)
+gridreg serve [--store URL] [--demo] [--processes N]   run the GraphQL service (uvicorn)
 gridreg load PATH [--store URL]          import a canonical folder, all or nothing
 gridreg export PATH [--store URL]        write the canonical folder
 gridreg demo [--store URL | --out PATH]  create the demo county
@@ -9,15 +9,16 @@ gridreg schema                           print the GraphQL SDL
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from registry.errors import GridregError, LoadError
+from registry.errors import GridregError, InvalidInput, LoadError
 from registry.model import Grid, Place
 from registry.settings import Settings
 from registry.store import GraphStore, open_store
@@ -76,12 +77,19 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Create the demo county if the store is empty.")
     ] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Server processes (Neo4j only: embedded stores are one process each).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the GraphQL service: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
 
     from loaders.demo import load_demo
-    from schema.app import create_app
 
     settings = Settings()
     try:
@@ -89,18 +97,40 @@ def serve(
         if demo and the_store.count(Place) == 0:
             err.print("creating the demo county 罗城仫佬族自治县 ...")
             load_demo(the_store)
+        if processes > 1 and not the_store.remote:
+            raise InvalidInput(
+                "--processes above 1 needs a shared store (Neo4j): each process would hold "
+                "its own copy of an embedded store",
+                field="processes",
+            )
     except GridregError as exc:
         _fail(exc)
         return
-    application = create_app(
+    bind, at = host or settings.host, port or settings.port
+    err.print(f"gridreg on http://{bind}:{at}/graphql  (store {the_store.url})")
+    if processes > 1:
+        the_store.close()
+        os.environ["GRIDREG_STORE"] = store or settings.store
+        uvicorn.run("gridreg_cli:service", factory=True, host=bind, port=at, workers=processes)
+        return
+    uvicorn.run(_service(the_store, settings), host=bind, port=at, log_level="info")
+
+
+def _service(the_store: GraphStore, settings: Settings) -> Any:
+    from schema.app import create_app
+
+    return create_app(
         the_store,
         max_page_size=settings.max_page_size,
         graphiql=settings.graphiql,
         workers=settings.workers,
     )
-    bind, at = host or settings.host, port or settings.port
-    err.print(f"gridreg on http://{bind}:{at}/graphql  (store {the_store.url.split('@')[-1]})")
-    uvicorn.run(application, host=bind, port=at, log_level="info")
+
+
+def service() -> Any:
+    """The app on the store of the settings (the factory each server process calls)."""
+    settings = Settings()
+    return _service(_open(settings.store), settings)
 
 
 @app.command()

@@ -65,3 +65,19 @@ def test_cli_malformed_load_is_refused_and_store_unchanged(tmp_path: Path) -> No
 def test_cli_schema_prints_sdl() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0 and "type Query" in result.output
+
+
+def test_cli_serve_refuses_several_processes_on_an_embedded_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = runner.invoke(app, ["serve", "--store", url, "--processes", "2"])
+    assert result.exit_code == 1
+    assert "INVALID_INPUT" in result.output and "shared store" in result.output
+
+
+def test_cli_unreachable_neo4j_is_a_clear_error_without_credentials() -> None:
+    result = runner.invoke(
+        app, ["export", "/nonexistent", "--store", "bolt://neo4j:s3cret-pw@127.0.0.1:9"]
+    )
+    assert result.exit_code == 1
+    assert "BACKEND_UNAVAILABLE" in result.output and "bolt://127.0.0.1:9" in result.output
+    assert "s3cret-pw" not in result.output and "Traceback" not in result.output

@@ -17,6 +17,7 @@ audit entry in the same transaction. An unreachable or failing server raises
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -239,10 +240,12 @@ class Neo4jStore(_CypherReads):
         clean, url_user, url_password = split_credentials(url)
         self.url = clean
         self.database = database
+        self.retry_seconds = retry_seconds
         self.round_trips = 0
         password = password or url_password
         auth = (user or url_user or "neo4j", password) if password else None
         try:
+            _ = urlsplit(clean).port  # a malformed port fails here, not at the first query
             self.driver: Driver = GraphDatabase.driver(
                 clean,
                 auth=auth,
@@ -267,19 +270,26 @@ class Neo4jStore(_CypherReads):
         return f"{self.url} (database {self.database})"
 
     def _run(self, query: str, params: dict[str, Any], write: bool = False) -> list[Any]:
+        """One auto-commit statement: a single network round trip (``RUN`` and ``PULL`` are
+        pipelined; a managed transaction would add ``BEGIN`` and ``COMMIT``). The statements
+        sent this way are reads or idempotent schema statements, so retrying is safe."""
         self.round_trips += 1
-        try:
-            records, _, _ = self.driver.execute_query(
-                query,
-                params,
-                database_=self.database,
-                routing_=RoutingControl.WRITE if write else RoutingControl.READ,
-            )
-        except Exception as exc:
-            if _is_backend_failure(exc):
-                raise _unavailable(exc, self._where()) from exc
-            raise
-        return records
+        mode = WRITE_ACCESS if write else READ_ACCESS
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                with self.driver.session(database=self.database, default_access_mode=mode) as s:
+                    return list(s.run(query, params))
+            except Exception as exc:
+                retry = isinstance(exc, Neo4jError | DriverError) and exc.is_retryable()
+                if retry and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(2 * delay, 1.0)
+                    continue
+                if _is_backend_failure(exc):
+                    raise _unavailable(exc, self._where()) from exc
+                raise
 
     def _one(self, query: str, **params: Any) -> dict[str, Any]:
         records = self._run(query, params)
@@ -447,6 +457,13 @@ class Neo4jStore(_CypherReads):
         view.fetch_referrers(GridTier, "county", counties)
         grids = [g.code for found in view.referrers_many(Grid, "county", counties) for g in found]
         view.fetch_referrers(Coverage, "grid", grids)
+        # A grid is in a smaller scope when a place it covers is: those places (possibly
+        # outside the scope) and their ancestors are read for every grid of the county.
+        covered = sorted(
+            {c.place for found in view.referrers_many(Coverage, "grid", grids) for c in found}
+        )
+        view.fetch(Place, covered)
+        view.add(self.ancestors_of(Place, covered))
         view.fetch_referrers(Coverage, "place", codes)
         view.fetch_referrers(Post, "place", codes)
         view.fetch_referrers(Post, "grid", grids)
