@@ -55,3 +55,14 @@ def test_docs_readme_commands_exist() -> None:
     for row in re.findall(r"^\| `gridreg (\w+)", README, flags=re.M):
         assert row in names, f"README documents `gridreg {row}` which does not exist"
     assert shlex.split("gridreg serve --demo")[1] in names
+
+
+def test_docs_neo4j_lists_every_constraint_and_index() -> None:
+    from registry.store import cypher
+
+    doc = (ROOT / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    names = [re.search(r"(?:CONSTRAINT|INDEX) (\w+)", s) for s in cypher.schema_statements()]
+    missing = [m.group(1) for m in names if m is not None and f"`{m.group(1)}`" not in doc]
+    assert len(names) > 40 and not missing, missing
+    for setting in ("GRIDREG_NEO4J_PASSWORD", "GRIDREG_NEO4J_DATABASE", "GRIDREG_STORE"):
+        assert setting in doc
