@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,7 +11,8 @@ from loaders.demo import DEMO_TODAY, demo_gaps, load_demo
 from registry.codes import Level
 from registry.model import Grid, Holding, Place, Post, in_force
 from registry.queries import TierKind, coverage_report, responsible_for
-from registry.store import GraphStore, open_store
+from registry.store import GraphStore
+from tests.conftest import BACKENDS, backend_url, open_fresh
 
 COUNTY = "451225000000"
 SEVEN = {
@@ -24,16 +26,16 @@ SEVEN = {
 }
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite"])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
-    url = (
-        "memory://"
-        if request.param == "memory"
-        else (f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
-    )
-    store = open_store(url)
-    load_demo(store)
-    return store
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GraphStore]:
+    store = open_fresh(backend_url(request.param, tmp_path_factory.mktemp("demo"), "demo"))
+    try:
+        load_demo(store)
+        yield store
+    finally:
+        store.close()
 
 
 def test_demo_coverage_reports_the_planted_gaps(demo: GraphStore) -> None:
@@ -96,9 +98,10 @@ def test_demo_responsible_category_roles_and_departments(demo: GraphStore) -> No
 
 
 def test_demo_grid_workers_in_force(demo: GraphStore) -> None:
+    holdings = list(demo.scan(Holding))
+    posts = demo.get_many(Post, [h.post for h in holdings])
     workers = set()
-    for h in demo.scan(Holding):
-        post = demo.get(Post, h.post)
+    for h, post in zip(holdings, posts, strict=True):
         if post is not None and post.role == "grid_worker" and in_force(h, DEMO_TODAY):
             workers.add(h.person)
     assert len(workers) == 1720

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-import pytest
 from fastapi.testclient import TestClient
 
 from registry.codes import Level
 from registry.model import AnyRecord, Holding, Person, Place, Post
-from registry.store import GraphStore, open_store
+from registry.store import GraphStore
 from registry.testing import TOWN, CountingStore, sample_records
 from schema.app import create_app
 
@@ -37,23 +37,21 @@ def _villages(n: int) -> list[AnyRecord]:
     return recs
 
 
-def _calls(store_url: str, n: int, tmp: str) -> int:
-    url = store_url if store_url == "memory://" else f"sqlite:///{tmp}/n{n}.db"
-    inner: GraphStore = open_store(url)
+def _calls(fresh_store: Callable[[], GraphStore], n: int) -> int:
+    inner = fresh_store()
     inner.apply([*sample_records(), *_villages(n)])
     counting = CountingStore(inner)
     client = TestClient(create_app(counting, max_page_size=100))
     body = client.post("/graphql", json={"query": NESTED}).json()
     assert "errors" not in body, body
     assert len(body["data"]["place"]["children"]["nodes"]) == n + 1
-    inner.close()
     return counting.total
 
 
 def test_dataloaders_nested_query_is_not_n_plus_one(
-    store_url: str, tmp_path: pytest.TempPathFactory
+    fresh_store: Callable[[], GraphStore],
 ) -> None:
-    small = _calls(store_url, 2, str(tmp_path))
-    large = _calls(store_url, 20, str(tmp_path))
+    small = _calls(fresh_store, 2)
+    large = _calls(fresh_store, 20)
     assert small == large, f"store calls grow with the number of villages: {small} -> {large}"
     assert small < 20
