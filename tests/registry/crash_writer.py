@@ -1,4 +1,4 @@
-"""A writer process for the crash test: writes persons one by one to a SQLite store and prints
+"""A writer process for the crash test: writes persons one by one to a durable store (SQLite or Neo4j) and prints
 each id after the store acknowledged it. Killed with SIGKILL by the test."""
 
 from __future__ import annotations
