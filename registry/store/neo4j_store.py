@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction
+from neo4j import (
+    READ_ACCESS,
+    WRITE_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    Session,
+)
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -110,8 +118,53 @@ def _native(v: Any) -> Any:
     return v if to_native is None else to_native()
 
 
+Decoder = Callable[[Any], Any]
+_DECODERS: dict[type[Any], dict[str, Decoder | None]] = {}
+
+
+def _decoders(cls: type[Any]) -> dict[str, Decoder | None]:
+    """Per field, how to turn a stored property back into the field's value (None: as is)."""
+    plan = _DECODERS.get(cls)
+    if plan is None:
+        plan = {}
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            args = [a for a in typing.get_args(hints[f.name]) if a is not type(None)]
+            tp = (
+                args[0] if args and typing.get_origin(hints[f.name]) is not tuple else hints[f.name]
+            )
+            if typing.get_origin(tp) is tuple:
+                item = typing.get_args(tp)[0]
+                plan[f.name] = _tuple_of(item if isinstance(item, type) else str)
+            elif isinstance(tp, type) and issubclass(tp, StrEnum):
+                plan[f.name] = tp
+            elif tp is date:
+                plan[f.name] = _native
+            else:
+                plan[f.name] = None
+        _DECODERS[cls] = plan
+    return plan
+
+
+def _tuple_of(item: type[Any]) -> Decoder:
+    if issubclass(item, StrEnum):
+        return lambda v: tuple(item(x) for x in v)
+    return tuple
+
+
 def _record(cls: type[R], props: dict[str, Any]) -> R:
-    return from_row(cls, {k: _native(v) for k, v in props.items() if k != "key"})
+    """A record from node properties gridreg wrote (trusted: no re-validation)."""
+    plan = _decoders(cls)
+    values: dict[str, Any] = {}
+    for name, value in props.items():
+        if name not in plan:
+            continue
+        decode = plan[name]
+        values[name] = value if decode is None or value is None else decode(value)
+    try:
+        return cls(**values)
+    except TypeError:  # written by something else: validate, naming the field
+        return from_row(cls, {k: _native(v) for k, v in props.items() if k != "key"})
 
 
 def _unavailable(exc: Exception, where: str) -> BackendUnavailable:
@@ -279,7 +332,7 @@ class Neo4jStore(_CypherReads):
         delay = 0.05
         while True:
             try:
-                with self.driver.session(database=self.database, default_access_mode=mode) as s:
+                with self._session(mode) as s:
                     return list(s.run(query, params))
             except Exception as exc:
                 retry = isinstance(exc, Neo4jError | DriverError) and exc.is_retryable()
@@ -290,6 +343,15 @@ class Neo4jStore(_CypherReads):
                 if _is_backend_failure(exc):
                     raise _unavailable(exc, self._where()) from exc
                 raise
+
+    def _session(self, mode: str) -> Session:
+        """A session sharing the driver's bookmarks: on a cluster, a read that follows a write
+        made through this store sees it (causal consistency), whichever member serves it."""
+        return self.driver.session(
+            database=self.database,
+            default_access_mode=mode,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        )
 
     def _one(self, query: str, **params: Any) -> dict[str, Any]:
         records = self._run(query, params)
@@ -319,7 +381,7 @@ class Neo4jStore(_CypherReads):
     ) -> WriteResult:
         batch = list(records)
         try:
-            with self.driver.session(database=self.database) as session:
+            with self._session(WRITE_ACCESS) as session:
                 return session.execute_write(self._write, batch, actor, operation, reason)
         except Exception as exc:
             if _is_backend_failure(exc):
