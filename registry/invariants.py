@@ -39,6 +39,7 @@ from registry.errors import (
 from registry.model import (
     KINDS,
     AnyRecord,
+    Boundary,
     Grid,
     Organization,
     OrgKind,
@@ -223,6 +224,13 @@ def _check_post(p: Post, view: ReadView) -> None:
         )
 
 
+def _check_boundary(b: Boundary) -> None:
+    if (b.place is None) == (b.grid is None):
+        raise InvalidInput(
+            f"boundary {b.id}: exactly one of place or grid is required", [b.id], "place"
+        )
+
+
 def _check_org(o: Organization) -> None:
     if o.kind is OrgKind.CENTRE and o.level is None:
         raise InvalidInput(f"organization {o.code}: a centre needs a level", [o.code], "level")
@@ -240,6 +248,8 @@ def check_record(rec: AnyRecord, view: ReadView) -> None:
         _check_post(rec, view)
     elif isinstance(rec, Organization):
         _check_org(rec)
+    elif isinstance(rec, Boundary):
+        _check_boundary(rec)
     elif isinstance(rec, Stationing):
         centre = view.get(Organization, rec.centre)
         if centre is not None and centre.kind is not OrgKind.CENTRE:

@@ -32,6 +32,7 @@ __all__ = [
     "Alliance",
     "AllianceFunction",
     "Border",
+    "Boundary",
     "Category",
     "Coverage",
     "Grid",
@@ -345,6 +346,28 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
+class Boundary:
+    """The outline of exactly one place or grid: a GeoJSON Polygon or MultiPolygon geometry
+    (the ``geometry`` member only, as text), longitude/latitude in WGS-84. Versioned in time
+    like everything else; point lookups use the boundary in force at ``at``."""
+
+    KIND: ClassVar[str] = "boundary"
+    REFS: ClassVar[dict[str, str]] = {"place": "place", "grid": "grid"}
+
+    id: str
+    geometry: str
+    place: str | None = None
+    grid: str | None = None
+    source: str = ""  # survey, digitised, synthetic, ...
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
 class GridTier:
     """Which administrative level a grid tier matches in a county (data, not code)."""
 
@@ -483,6 +506,7 @@ AnyRecord = (
     | RoleTemplate
     | Holding
     | Coverage
+    | Boundary
     | GridTier
     | Stationing
     | Jurisdiction
@@ -500,6 +524,7 @@ KINDS: dict[str, type[AnyRecord]] = {
         GridTier,
         Grid,
         Coverage,
+        Boundary,
         Border,
         Person,
         Role,
