@@ -6,6 +6,14 @@ at the scale the newspaper articles report: 11 townships, 142 villages and commu
 A few defects are planted on purpose so coverage queries have something to find; ``demo_gaps``
 lists them, derived from the generated records.
 
+Synthetic boundaries (``source="synthetic"``, ``loaders.demo_geometry``) make point lookups work
+out of the box: the county is the rectangle 108.60-109.10 °E, 24.70-25.20 °N, tiled exactly by
+its townships, each township by its villages, each village by its tier-1 grid(s), each tier-1
+grid by its tier-2 grids, each tier-2 grid by its one or two hamlets and each hamlet by its
+micro-grids (the two uncovered hamlets have none); rectangles, areas in proportion to households
+(a rural household counts ``RURAL_LAND`` times a community's). One boundary per place of the
+county (county, townships, villages, hamlets; no dates) and per grid (from ``GRIDS_FROM``).
+
 Ids and codes:
 
 - places: official codes down to the townships; villages ``<township[:9]>NNN`` (communities
@@ -18,13 +26,20 @@ Ids and codes:
 - posts: village seats ``<village>-<role>``, grid seats ``<grid>-grid_worker`` (a second
   worker ``<grid>-grid_worker-2``) and ``<grid>-grid_leader``, centre seats
   ``<organization>-centre_director`` and ``<organization>-mediator-N``;
-- persons ``P`` + 6 digits, holdings ``H`` + 6 digits, numbered in generation order.
+- persons ``P`` + 6 digits, holdings ``H`` + 6 digits, numbered in generation order;
+- boundaries ``B-<place or grid code>``.
 
 >>> from registry.model import Level, Place
 >>> records = demo_records()
 >>> villages = [r for r in records if isinstance(r, Place) and r.level is Level.VILLAGE]
 >>> len(villages), sum(1 for v in villages if v.kind == "社区")
 (142, 10)
+>>> from registry.model import Boundary
+>>> boundaries = [r for r in records if isinstance(r, Boundary)]
+>>> len(boundaries), sum(1 for b in boundaries if b.grid is not None)
+(3640, 2564)
+>>> next(b.geometry for b in boundaries if b.place == DEMO_COUNTY)
+'{"type":"Polygon","coordinates":[[[108.6,24.7],[109.1,24.7],[109.1,25.2],[108.6,25.2],[108.6,24.7]]]}'
 >>> from registry.store import open_store
 >>> store = open_store("memory://")
 >>> load_demo(store).written == len(records)
@@ -68,6 +83,7 @@ from loaders.demo_data import (
     VILLAGE_ROLES,
     VILLAGES,
 )
+from loaders.demo_geometry import COUNTY_RECT, Tile, layout, polygon
 from registry.codes import Level, level_of_code
 from registry.model import (
     KINDS,
@@ -75,6 +91,7 @@ from registry.model import (
     AllianceFunction,
     AnyRecord,
     Border,
+    Boundary,
     Category,
     Coverage,
     Grid,
@@ -132,6 +149,9 @@ STATIONED_FROM = date(2023, 1, 1)  # the centres opened ("中心吹哨、部门�
 EXPIRED_ENDS = (date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30))
 FUTURE_ENDS = (date(2026, 12, 31), date(2027, 3, 31), date(2028, 12, 31))
 HAMLET_WEIGHTS = {4: 3, 5: 5, 6: 6, 7: 5, 8: 3, 9: 2, 10: 1}  # hamlets per village
+#: Land per household of a rural hamlet relative to a community's residents' group (layout
+#: weights of the synthetic boundaries: a community is town, a hamlet has its fields and hills).
+RURAL_LAND = 8
 
 
 @dataclass(frozen=True)
@@ -327,6 +347,7 @@ class _GridPlan:
     tier1: tuple[tuple[str, str, bool], ...]  # (grid code, village code, first part of village)
     tier2: tuple[str, ...]
     tier3: tuple[Grid, ...]
+    tiles: tuple[Tile, ...]  # per village: its map, down to the micro-grids
 
 
 def _group_hamlets(rng: random.Random, villages: Sequence[_Village]) -> list[list[_Group]]:
@@ -391,36 +412,87 @@ def _grids(b: _Builder, villages: Sequence[_Village]) -> _GridPlan:
     tier1: list[tuple[str, str, bool]] = []
     tier2: list[str] = []
     tier3: list[Grid] = []
+    tiles: list[Tile] = []
     for i, v in enumerate(villages):
         half = (len(groups[i]) + 1) // 2
         parts = [groups[i][:half], groups[i][half:]] if i == split else [groups[i]]
+        land = 1 if v.name.endswith("社区") else RURAL_LAND
+        part_tiles: list[Tile] = []
         for p, part in enumerate(parts):
             code = f"G451225-{len(tier1) + 1:03d}"
             suffix = f"（{GROUP_NUMERALS[p]}片）" if len(parts) > 1 else ""
             households = sum(h.households for g in part for h in g)
             b.grid(code, f"{v.name}一级网格{suffix}", None, households, [v.code])
             tier1.append((code, v.code, p == 0))
+            group_tiles: list[Tile] = []
             for k, group in enumerate(part, 1):
                 tier2.append(f"{code}-{k:02d}")
-                tier3.extend(_tier2_grid(b, tier2[-1], code, group, micro))
+                grids, tile = _tier2_grid(b, tier2[-1], code, group, micro, land)
+                tier3.extend(grids)
+                group_tiles.append(tile)
+            part_tiles.append(Tile.of((code,), group_tiles))
+        # The tier-1 grid is the village, or (the split village) one part of it.
+        tiles.append(
+            Tile.of((v.code,), part_tiles)
+            if len(parts) > 1
+            else Tile.of((v.code, *part_tiles[0].keys), part_tiles[0].children)
+        )
     counts = {1: len(tier1), 2: len(tier2), 3: len(tier3)}
     if counts != GRID_TIER_COUNTS:
         raise RuntimeError(f"generated {counts} grids per tier, expected {GRID_TIER_COUNTS}")
-    return _GridPlan(tuple(tier1), tuple(tier2), tuple(tier3))
+    return _GridPlan(tuple(tier1), tuple(tier2), tuple(tier3), tuple(tiles))
 
 
 def _tier2_grid(
-    b: _Builder, code: str, parent: str, group: _Group, micro: dict[str, int]
-) -> list[Grid]:
-    """A tier-2 grid over ``group`` and its micro-grids (none over an uncovered hamlet)."""
+    b: _Builder, code: str, parent: str, group: _Group, micro: dict[str, int], land: int
+) -> tuple[list[Grid], Tile]:
+    """A tier-2 grid over ``group`` and its micro-grids (none over an uncovered hamlet), with
+    its map: the grid is the union of its hamlets, each hamlet the union of its micro-grids."""
     name = "、".join(h.name for h in group) + "二级网格"
     b.grid(code, name, parent, sum(h.households for h in group), [h.code for h in group])
     grids: list[Grid] = []
+    hamlet_tiles: list[Tile] = []
     for h in group:
+        micro_tiles: list[Tile] = []
         for j, households in enumerate(_split(h.households, micro.get(h.code, 0)), 1):
             sub = f"{code}-{len(grids) + 1:02d}"
             grids.append(b.grid(sub, f"{h.name}第{j}微网格", code, households, [h.code]))
-    return grids
+            micro_tiles.append(Tile((sub,), households))
+        if len(micro_tiles) == 1:  # the micro-grid is the whole hamlet
+            hamlet_tiles.append(Tile((h.code, *micro_tiles[0].keys), h.households * land))
+        else:
+            hamlet_tiles.append(Tile((h.code,), h.households * land, tuple(micro_tiles)))
+    if len(hamlet_tiles) == 1:  # the tier-2 grid is the hamlet
+        only = hamlet_tiles[0]
+        return grids, Tile((code, *only.keys), only.weight, only.children)
+    return grids, Tile.of((code,), hamlet_tiles)
+
+
+def _boundaries(b: _Builder, villages: Sequence[_Village], plan: _GridPlan) -> None:
+    """Synthetic outlines (``loaders.demo_geometry``) of the county, its townships, villages and
+    hamlets and of every grid: an exact tiling of the county's rectangle."""
+    per_township: dict[str, list[Tile]] = defaultdict(list)
+    for v, tile in zip(villages, plan.tiles, strict=True):
+        per_township[v.township].append(tile)
+    county = Tile.of((DEMO_COUNTY,), (Tile.of((t,), per_township[t]) for t, _ in TOWNSHIPS))
+    rects = layout(county, COUNTY_RECT)
+    for place in b.buckets["place"]:
+        if place.key in rects:
+            b.add(
+                Boundary(
+                    f"B-{place.key}", polygon(rects[place.key]), place=place.key, source="synthetic"
+                )
+            )
+    for grid in b.buckets["grid"]:
+        b.add(
+            Boundary(
+                f"B-{grid.key}",
+                polygon(rects[grid.key]),
+                grid=grid.key,
+                source="synthetic",
+                valid_from=GRIDS_FROM,
+            )
+        )
 
 
 # --- seats and the people in them -------------------------------------------------------------
@@ -648,6 +720,7 @@ def demo_records(seed: int = DEMO_SEED) -> list[AnyRecord]:
     b = _Builder(seed)
     villages = _places(b)
     plan = _grids(b, villages)
+    _boundaries(b, villages, plan)
     _roles_and_templates(b)
     officers = _village_seats(b, villages)
     _organizations(b, villages)
