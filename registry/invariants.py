@@ -36,6 +36,7 @@ from registry.errors import (
     SecondParentError,
     UnknownReferenceError,
 )
+from registry.geo import parse_geometry
 from registry.model import (
     KINDS,
     AnyRecord,
@@ -229,6 +230,10 @@ def _check_boundary(b: Boundary) -> None:
         raise InvalidInput(
             f"boundary {b.id}: exactly one of place or grid is required", [b.id], "place"
         )
+    try:
+        parse_geometry(b.geometry)
+    except InvalidInput as exc:
+        raise InvalidInput(f"boundary {b.id}: {exc.message}", [b.id], "geometry") from exc
 
 
 def _check_org(o: Organization) -> None:

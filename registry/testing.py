@@ -12,9 +12,12 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
+import orjson
+
 from registry.codes import Level
 from registry.model import (
     AnyRecord,
+    Boundary,
     Category,
     Coverage,
     Grid,
@@ -35,7 +38,7 @@ from registry.model import (
 from registry.store import EmbeddedStore
 from registry.store.base import AuditEntry, GraphStore, WriteResult
 
-__all__ = ["SAMPLE_TODAY", "CountingStore", "sample_records", "sample_store"]
+__all__ = ["SAMPLE_TODAY", "CountingStore", "sample_records", "sample_store", "square"]
 
 R = TypeVar("R", bound=AnyRecord)
 
@@ -142,6 +145,36 @@ def sample_records() -> list[AnyRecord]:
     ]
 
 
+def square(
+    id: str,
+    west: float,
+    south: float,
+    east: float,
+    north: float,
+    *,
+    grid: str | None = None,
+    place: str | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> Boundary:
+    """A rectangular boundary (WGS-84 degrees) of a grid or a place, for tests and examples.
+
+    >>> square("B1", 108, 24, 108.5, 24.5, grid="G1").geometry
+    '{"type":"Polygon","coordinates":[[[108,24],[108.5,24],[108.5,24.5],[108,24.5],[108,24]]]}'
+    """
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    text = orjson.dumps({"type": "Polygon", "coordinates": [ring]}).decode()
+    return Boundary(
+        id=id,
+        geometry=text,
+        grid=grid,
+        place=place,
+        source="synthetic",
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
 def sample_store() -> EmbeddedStore:
     """A fresh in-memory store holding ``sample_records()``."""
     store = EmbeddedStore(None)
@@ -186,6 +219,10 @@ class CountingStore(GraphStore):
     def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
         self.calls["referrers_many"] += 1
         return self.inner.referrers_many(kind, field, keys)
+
+    def data_version(self) -> int:
+        self.calls["data_version"] += 1
+        return self.inner.data_version()
 
     def apply(
         self,

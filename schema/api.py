@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from schema.coverage import CoverageQuery
 from schema.errors import error_code
+from schema.geo import GeoQuery
 from schema.lookups import LookupQuery
 from schema.mutations import Mutation
 from schema.routing import RoutingQuery
@@ -23,7 +24,7 @@ __all__ = ["SDL_PATH", "Query", "build_schema", "schema"]
 log = logging.getLogger("gridreg.api")
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
-Query = merge_types("Query", (LookupQuery, RoutingQuery, CoverageQuery))
+Query = merge_types("Query", (LookupQuery, RoutingQuery, CoverageQuery, GeoQuery))
 
 
 class GridregSchema(strawberry.Schema):

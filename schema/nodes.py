@@ -70,6 +70,21 @@ async def _refs(info: Ctx, kind: type[R], field_name: str, key: str) -> list[R]:
     return await info.context.referrers(kind, field_name).load(key)
 
 
+async def _boundary(info: Ctx, field_name: str, key: str, at: date | None) -> str | None:
+    """The GeoJSON geometry of the boundary of ``key`` in force at ``at`` (the latest starting
+    one when versions overlap), or None."""
+    found = _live(await _refs(info, m.Boundary, field_name, key), at)
+    if not found:
+        return None
+    return max(found, key=lambda b: (b.valid_from or date.min, b.id)).geometry
+
+
+BOUNDARY_DESCRIPTION = (
+    "The outline in force at `at`: a GeoJSON Polygon or MultiPolygon geometry object as text "
+    "(longitude/latitude, WGS-84), or null when none is recorded."
+)
+
+
 @strawberry.type(description="An administrative unit: province ... village/community, or hamlet.")
 class Place:
     rec: strawberry.Private[m.Place]
@@ -136,6 +151,10 @@ class Place:
     ) -> list[Organization]:
         orgs = _live(await _refs(info, m.Organization, "place", self.code), at)
         return [Organization.of(o) for o in orgs if kind is None or o.kind is kind]
+
+    @strawberry.field(description=BOUNDARY_DESCRIPTION)
+    async def boundary(self, info: Ctx, at: AtArg = None) -> str | None:
+        return await _boundary(info, "place", self.code, at)
 
     @strawberry.field(description="Alliances this place (a county) belongs to.")
     async def alliances(self, info: Ctx, at: AtArg = None) -> list[Alliance]:
@@ -208,6 +227,10 @@ class Grid:
         return [
             Place.of(p) for p in _live(await _many(info, m.Place, [c.place for c in links]), at)
         ]
+
+    @strawberry.field(description=BOUNDARY_DESCRIPTION)
+    async def boundary(self, info: Ctx, at: AtArg = None) -> str | None:
+        return await _boundary(info, "grid", self.code, at)
 
     @strawberry.field(description="Seats of this grid (grid workers, leaders ...).")
     async def posts(self, info: Ctx, at: AtArg = None) -> list[Post]:

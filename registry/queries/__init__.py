@@ -12,6 +12,14 @@ from registry.queries.hierarchy import (
     lowest_covering_grids,
     today,
 )
+from registry.queries.locate import (
+    GridLink,
+    Location,
+    NearGrid,
+    PlaceLink,
+    boundary_index,
+    locate,
+)
 from registry.queries.responsibility import (
     Responsibility,
     SeatAnswer,
@@ -25,6 +33,10 @@ from registry.queries.search import SearchHit, search
 __all__ = [
     "CoverageEntry",
     "CoverageReport",
+    "GridLink",
+    "Location",
+    "NearGrid",
+    "PlaceLink",
     "Responsibility",
     "Rollup",
     "SearchHit",
@@ -33,12 +45,14 @@ __all__ = [
     "TierKind",
     "ancestor_at_level",
     "ancestors",
+    "boundary_index",
     "children",
     "coverage_report",
     "covered_places",
     "covering_grids",
     "descendants",
     "is_within",
+    "locate",
     "lowest_covering_grids",
     "responsible_for",
     "search",

@@ -82,6 +82,12 @@ class GraphStore(ABC):
         return [self.referrers(kind, field, k) for k in keys]
 
     @abstractmethod
+    def data_version(self) -> int:
+        """A number that changes whenever stored data changes (it never repeats for a store
+        object while it is open): caches derived from the data are valid while it stays equal.
+        One cheap call (a counter in memory, one round trip on remote stores)."""
+
+    @abstractmethod
     def apply(
         self,
         records: Sequence[AnyRecord],

@@ -27,8 +27,10 @@ from registry.model import KINDS
 __all__ = [
     "AUDIT_READ",
     "AUDIT_WRITE",
+    "DATA_VERSION",
     "ENSURE_LOCK",
     "ERASE_BATCH",
+    "KEEP_SEQ",
     "LOCK",
     "PING",
     "RESPONSIBLE_NEIGHBOURHOOD",
@@ -93,6 +95,11 @@ PING = "RETURN 1 AS one"
 #: and each sees everything committed before it (the invariants need that); readers never wait.
 ENSURE_LOCK = "MERGE (l:GridregLock {name: 'write'}) ON CREATE SET l.seq = 0"
 LOCK = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = l.seq + 1 RETURN l.seq AS seq"
+#: The data version: the write lock's sequence (every committed write increments it). -1 when
+#: the lock is missing (erased by another process and not yet put back).
+DATA_VERSION = "OPTIONAL MATCH (l:GridregLock {name: 'write'}) RETURN coalesce(l.seq, -1) AS seq"
+#: After an erase, the sequence continues where it was, so data versions never repeat.
+KEEP_SEQ = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = CASE WHEN l.seq < $seq THEN $seq ELSE l.seq END"
 
 AUDIT_WRITE = (
     "CREATE (:AuditEntry {id: $id, at: $at, actor: $actor, operation: $operation, "

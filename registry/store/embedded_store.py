@@ -89,6 +89,7 @@ class EmbeddedStore(GraphStore):
         self._kinds: dict[str, dict[str, AnyRecord]] = {k: {} for k in KINDS}
         self._lock = threading.RLock()
         self._audit_memory: list[AuditEntry] = []
+        self._version = 0
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._db = self._open_db(self.path)
@@ -159,6 +160,10 @@ class EmbeddedStore(GraphStore):
         recs.sort(key=lambda r: r.key)
         return recs
 
+    def data_version(self) -> int:
+        """How many writes were applied since the store was opened."""
+        return self._version
+
     # --- writes ---------------------------------------------------------------------------
 
     def apply(
@@ -180,6 +185,7 @@ class EmbeddedStore(GraphStore):
                 entry = AuditEntry(len(self._audit_memory) + 1, *_fields_after_id(entry))
                 self._audit_memory.append(entry)
             self._apply_memory(final)
+            self._version += 1
             return WriteResult(audit_id=entry.id, written=len(final))
 
     def _audit_entry(

@@ -231,6 +231,10 @@ class _CypherReads(GraphStore):
             recs.sort(key=lambda r: r.key)
         return [list(grouped.get(k, ())) for k in keys]
 
+    def data_version(self) -> int:
+        """The write lock's sequence (one round trip)."""
+        return int(self._one(cypher.DATA_VERSION)["seq"])
+
     def ancestors_of(self, kind: type[AnyRecord], keys: Sequence[str]) -> list[AnyRecord]:
         """Every ancestor (through ``parent``) of the records at ``keys``, in one round trip."""
         if not keys:
@@ -462,10 +466,12 @@ class Neo4jStore(_CypherReads):
 
     def erase_all_data(self) -> None:
         """Delete every record and audit entry (tests and administrators only)."""
+        seq = self.data_version()
         params = {"labels": _LABELS, "limit": 20000}
         while self._run(cypher.ERASE_BATCH, params, write=True)[0]["deleted"]:
             pass
         self._run(cypher.ENSURE_LOCK, {}, write=True)
+        self._run(cypher.KEEP_SEQ, {"seq": seq + 1}, write=True)
 
     def close(self) -> None:
         self.driver.close()

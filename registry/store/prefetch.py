@@ -152,6 +152,9 @@ class PrefetchView(GraphStore):
             self._index[(kind, field)] = index
         return index
 
+    def data_version(self) -> int:
+        return self.base.data_version()
+
     # --- not a write path -------------------------------------------------------------------
 
     def apply(
