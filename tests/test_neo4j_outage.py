@@ -6,10 +6,7 @@ shared server is never disturbed."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from fastapi.testclient import TestClient
 from loaders.demo import load_demo
 from registry.store import open_store
 from schema.app import create_app
+from tests.serving import free_port, served_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "neo4j" / "neo4j"
@@ -32,17 +30,11 @@ QUERY = """{ responsible(place: "451225100201-001", category: "C2.2", at: "2026-
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Neo4jServer:
     """A Neo4j server of this test's own, run with scripts/neo4j."""
 
     def __init__(self, home: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.env = {**os.environ, "NEO4J_PORT": str(self.port), "NEO4J_HOME_DIR": str(home)}
         self.url = f"bolt://127.0.0.1:{self.port}"
 
@@ -67,32 +59,9 @@ def neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
 
 @pytest.fixture(scope="module")
 def service(neo4j: Neo4jServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     log = tmp_path_factory.mktemp("outage-service") / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDREG_STORE": neo4j.url}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gridreg_cli", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-            assert proc.poll() is None, log.read_text()
-        else:
-            proc.kill()
-            pytest.fail(f"service did not start: {log.read_text()}")
+    with served_demo(neo4j.url, log, timeout=180) as base:
         yield base
-        proc.terminate()
-        proc.wait(timeout=20)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,45 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.serving import served_demo
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
     db = tmp_path_factory.mktemp("served") / "gridreg.db"
     log = db.with_suffix(".log")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDREG_STORE": f"sqlite:///{db}"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gridreg_cli", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-            assert proc.poll() is None, log.read_text()
-        else:
-            proc.kill()
-            pytest.fail(f"server did not start: {log.read_text()}")
+    with served_demo(f"sqlite:///{db}", log) as base:
         yield base, log
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.mark.slow

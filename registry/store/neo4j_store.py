@@ -550,7 +550,6 @@ class Neo4jStore(_CypherReads):
         regions = sorted({t.region for t in templates})
         view.fetch(Place, regions)
         view.add(self.ancestors_of(Place, regions))
-        view.misses = 0
         return view
 
 
