@@ -66,16 +66,20 @@ from loaders.demo_data import (
     COUNTERPARTS,
     DEMO_COUNTY,
     DEPARTMENTS,
+    ESCALATION_LIMITS,
     FEMALE_CHARS,
     GIVEN_CHARS,
     GROUP_NUMERALS,
     HAMLET_PREFIXES,
     HAMLET_ROOTS,
     HANDLERS,
+    KIND_HANDLERS,
     LUOPING_TOWNSHIPS,
+    NO_FALLBACK_ROLES,
     PHONE_PREFIXES,
     ROLES,
     SURNAMES,
+    TOWNSHIP_ROLES,
     TOWNSHIP_UNITS,
     TOWNSHIPS,
     UNIT_SEATS,
@@ -661,7 +665,12 @@ def _director(b: _Builder, centre: str) -> None:
 
 
 def _roles_and_templates(b: _Builder) -> None:
-    b.add(*(Role(code, name, text) for code, name, text in ROLES))
+    b.add(
+        *(
+            Role(code, name, text, fallback=code not in NO_FALLBACK_ROLES)
+            for code, name, text in ROLES
+        )
+    )
     b.add(
         GridTier(DEMO_COUNTY, 1, Level.VILLAGE, "一级网格"),
         GridTier(DEMO_COUNTY, 2, Level.HAMLET, "二级网格"),
@@ -693,7 +702,26 @@ def _categories(b: _Builder) -> None:
                 time_limit_minutes=spec.minutes,
             )
         )
-    b.add(*(Handling(c, _dept(f), m, lead) for c, f, m, lead in HANDLERS))
+    b.add(
+        *(
+            Handling(h.category, _dept(h.function), h.minutes, h.lead, level=h.level)
+            for h in HANDLERS
+        )
+    )
+    b.add(
+        *(
+            Handling(c, None, m, False, org_kind=kind, level=level)
+            for c, kind, level, m in KIND_HANDLERS
+        )
+    )
+    levels = (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY)
+    b.add(
+        *(
+            Handling(c, None, m, False, org_kind=OrgKind.CENTRE, level=level)
+            for c, limits in ESCALATION_LIMITS.items()
+            for level, m in zip(levels, limits, strict=True)
+        )
+    )
 
 
 def _alliance(b: _Builder) -> None:
@@ -712,6 +740,18 @@ def _alliance(b: _Builder) -> None:
         b.add(Border(first, second))
 
 
+def _routing_seats(b: _Builder) -> None:
+    """Township seats that stand in for vacant village seats, and the supervisor's seat."""
+    for code, _ in TOWNSHIPS:
+        for role in TOWNSHIP_ROLES:
+            post = b.post(f"{code}-{role}", role, place=code)
+            b.staff(post, b.day(date(2021, 1, 1), date(2024, 12, 31)), female=role == "women_chair")
+    post = b.post(
+        f"{_dept('supervision')}-supervisor", "supervisor", organization=_dept("supervision")
+    )
+    b.staff(post, date(2022, 1, 1))
+
+
 # --- public API -------------------------------------------------------------------------------
 
 
@@ -727,6 +767,7 @@ def demo_records(seed: int = DEMO_SEED) -> list[AnyRecord]:
     _grid_seats(b, plan, officers)
     _categories(b)
     _alliance(b)
+    _routing_seats(b)
     return b.records()
 
 

@@ -25,17 +25,21 @@ __all__ = [
     "COUNTERPARTS",
     "DEMO_COUNTY",
     "DEPARTMENTS",
+    "ESCALATION_LIMITS",
     "FEMALE_CHARS",
     "GIVEN_CHARS",
     "GROUP_NUMERALS",
     "HAMLET_PREFIXES",
     "HAMLET_ROOTS",
     "HANDLERS",
+    "KIND_HANDLERS",
     "LUOPING_TOWNSHIPS",
+    "NO_FALLBACK_ROLES",
     "PHONE_PREFIXES",
     "ROLES",
     "SURNAMES",
     "TOWNSHIPS",
+    "TOWNSHIP_ROLES",
     "TOWNSHIP_UNITS",
     "UNIT_SEATS",
     "UPPER_CHAIN",
@@ -46,6 +50,7 @@ __all__ = [
     "ClassSpec",
     "CounterpartSpec",
     "DeptSpec",
+    "HandlerSpec",
 ]
 
 DEMO_COUNTY = "451225000000"
@@ -210,6 +215,21 @@ ROLES: tuple[tuple[str, str, str], ...] = (
     ("auxiliary_police", "辅警", "协助民警工作的警务辅助人员"),
     ("community_police", "社区民警", "负责社区警务的民警"),
     ("whistleblower", "吹哨人", "末端防处单元的吹哨人"),
+    ("supervisor", "督办领导", "对超期事项挂牌督办的县级领导"),
+)
+
+#: Roles whose vacant seats do not fall back to an ancestor's holder: a law-literate resident
+#: (法律明白人) is a villager, and no township official stands in for one.
+NO_FALLBACK_ROLES: frozenset[str] = frozenset({"law_literate"})
+
+#: Seats every township has at the township itself; a vacant village seat of these roles falls
+#: back to the township's holder (乡镇综治专干, 法律顾问, 法官助理, 妇联主席, 团委书记).
+TOWNSHIP_ROLES: tuple[str, ...] = (
+    "governance_officer",
+    "legal_adviser",
+    "judge_assistant",
+    "women_chair",
+    "youth_secretary",
 )
 
 #: Luocheng's "一村七岗" in the order of its slogan.
@@ -293,6 +313,13 @@ DEPARTMENTS: tuple[DeptSpec, ...] = (
         "共青团罗城仫佬族自治县委员会",
         OrgKind.MASS_ORGANIZATION,
         StationMode.ONLINE,
+    ),
+    # Leads the centres and supervises overdue matters (挂牌督办): the escalation's last step.
+    DeptSpec(
+        "supervision",
+        "中共罗城仫佬族自治县委政法委员会",
+        OrgKind.DEPARTMENT,
+        StationMode.KEY_PERIOD,
     ),
     DeptSpec(
         "hotline",
@@ -421,44 +448,76 @@ CATEGORIES: tuple[CategorySpec, ...] = (
     CategorySpec("C4.3", "交通事故", 15),
 )
 
-#: Who handles what: (category, department function, minutes, lead). A class-level rule is the
-#: fallback for matters without a subcategory. 治安突发事件 goes to public security; routing
-#: picks the police station whose jurisdiction holds the place (the nearest force acts first).
-HANDLERS: tuple[tuple[str, str, int, bool], ...] = (
-    ("C1", "hotline", 7 * _DAY, True),
-    ("C1.1", "traffic_police", 3 * _DAY, True),
-    ("C1.2", "urban_management", 20, True),
-    ("C1.2", "housing", 2 * _DAY, False),
-    ("C1.3", "human_resources", 2 * _DAY, True),
-    ("C1.4", "civil_affairs", 5 * _DAY, True),
-    ("C2", "justice", 15 * _DAY, True),
-    ("C2.1", "human_resources", 7 * _DAY, True),  # unpaid wages: court + HR + justice + union
-    ("C2.1", "court", 7 * _DAY, False),
-    ("C2.1", "justice", 7 * _DAY, False),
-    ("C2.1", "trade_union", 7 * _DAY, False),
-    ("C2.2", "justice", 3 * _DAY, True),
-    ("C2.2", "public_security", 3 * _DAY, False),
-    ("C2.3", "women_federation", 7 * _DAY, True),
-    ("C2.3", "justice", 7 * _DAY, False),
-    ("C2.3", "court", 15 * _DAY, False),
-    ("C2.4", "justice", 30 * _DAY, True),
-    ("C2.4", "court", 30 * _DAY, False),
-    ("C2.4", "petitions", 30 * _DAY, False),
-    ("C2.5", "justice", 15 * _DAY, True),
-    ("C2.5", "petitions", 15 * _DAY, False),
-    ("C3", "public_security", _DAY, True),
-    ("C3.1", "environment", 60, True),
-    ("C3.2", "urban_management", 120, True),
-    ("C3.3", "urban_management", 5 * _DAY, True),
-    ("C3.3", "housing", 5 * _DAY, False),
-    ("C3.4", "public_security", 60, True),
-    ("C3.5", "environment", _DAY, True),
-    ("C4", "public_security", 30, True),
-    ("C4.1", "civil_affairs", 30, True),
-    ("C4.1", "public_security", 30, False),
-    ("C4.2", "public_security", 10, True),
-    ("C4.3", "traffic_police", 15, True),
+
+class HandlerSpec(NamedTuple):
+    """A handling rule naming a county department by function; with a level, the department's
+    unit at that level serving the place (a police station, a people's tribunal)."""
+
+    category: str
+    function: str
+    minutes: int
+    lead: bool
+    level: Level | None = None
+
+
+_TOWN = Level.TOWNSHIP
+
+#: Who handles what. A class-level rule is the fallback for matters without a subcategory.
+#: Public order and emergencies go to public security at township level: routing picks the
+#: police station whose jurisdiction holds the place (the nearest force acts first); unpaid
+#: wages involve the people's tribunal serving the township.
+HANDLERS: tuple[HandlerSpec, ...] = (
+    HandlerSpec("C1", "hotline", 7 * _DAY, True),
+    HandlerSpec("C1.1", "traffic_police", 3 * _DAY, True),
+    HandlerSpec("C1.2", "urban_management", 20, True),
+    HandlerSpec("C1.2", "housing", 2 * _DAY, False),
+    HandlerSpec("C1.3", "human_resources", 2 * _DAY, True),
+    HandlerSpec("C1.4", "civil_affairs", 5 * _DAY, True),
+    HandlerSpec("C2", "justice", 15 * _DAY, True),
+    HandlerSpec("C2.1", "human_resources", 7 * _DAY, True),  # unpaid wages: court + HR + ...
+    HandlerSpec("C2.1", "court", 7 * _DAY, False, _TOWN),
+    HandlerSpec("C2.1", "justice", 7 * _DAY, False),
+    HandlerSpec("C2.1", "trade_union", 7 * _DAY, False),
+    HandlerSpec("C2.2", "justice", 3 * _DAY, True),
+    HandlerSpec("C2.2", "public_security", 3 * _DAY, False, _TOWN),
+    HandlerSpec("C2.3", "women_federation", 7 * _DAY, True),
+    HandlerSpec("C2.3", "justice", 7 * _DAY, False),
+    HandlerSpec("C2.3", "court", 15 * _DAY, False),
+    HandlerSpec("C2.4", "justice", 30 * _DAY, True),
+    HandlerSpec("C2.4", "court", 30 * _DAY, False),
+    HandlerSpec("C2.4", "petitions", 30 * _DAY, False),
+    HandlerSpec("C2.5", "justice", 15 * _DAY, True),
+    HandlerSpec("C2.5", "petitions", 15 * _DAY, False),
+    HandlerSpec("C3", "public_security", _DAY, True, _TOWN),
+    HandlerSpec("C3.1", "environment", 60, True),
+    HandlerSpec("C3.2", "urban_management", 120, True),
+    HandlerSpec("C3.3", "urban_management", 5 * _DAY, True),
+    HandlerSpec("C3.3", "housing", 5 * _DAY, False),
+    HandlerSpec("C3.4", "public_security", 60, True, _TOWN),
+    HandlerSpec("C3.5", "environment", _DAY, True),
+    HandlerSpec("C4", "public_security", 30, True, _TOWN),
+    HandlerSpec("C4.1", "civil_affairs", 30, True),
+    HandlerSpec("C4.1", "public_security", 30, False, _TOWN),
+    HandlerSpec("C4.2", "public_security", 10, True, _TOWN),
+    HandlerSpec("C4.3", "traffic_police", 15, True),
 )
+
+#: Rules naming an organization kind at a level: (category, kind, level, minutes). Disputes
+#: between neighbours and in families also go to the township's people's mediation committee
+#: (镇级联调).
+KIND_HANDLERS: tuple[tuple[str, OrgKind, Level, int], ...] = (
+    ("C2.2", OrgKind.MEDIATION_COMMITTEE, _TOWN, 3 * _DAY),
+    ("C2.3", OrgKind.MEDIATION_COMMITTEE, _TOWN, 7 * _DAY),
+)
+
+#: Escalation time limits per class at the village, township and county centre, in minutes:
+#: village first mediation, then township joint mediation, then the county (村级初调+镇级联调).
+ESCALATION_LIMITS: dict[str, tuple[int, int, int]] = {
+    "C1": (_DAY, 3 * _DAY, 7 * _DAY),
+    "C2": (7 * _DAY, 15 * _DAY, 30 * _DAY),
+    "C3": (_DAY, 2 * _DAY, 5 * _DAY),
+    "C4": (30, 60, 120),
+}
 
 
 class CounterpartSpec(NamedTuple):

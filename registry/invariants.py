@@ -42,6 +42,7 @@ from registry.model import (
     AnyRecord,
     Boundary,
     Grid,
+    Handling,
     Organization,
     OrgKind,
     Place,
@@ -241,6 +242,21 @@ def _check_org(o: Organization) -> None:
         raise InvalidInput(f"organization {o.code}: a centre needs a level", [o.code], "level")
 
 
+def _check_handling(h: Handling) -> None:
+    if h.organization is None and h.org_kind is None:
+        raise InvalidInput(
+            f"handling {h.key}: an organization or an organization kind is required",
+            [h.key],
+            "organization",
+        )
+    if h.time_limit_minutes is not None and h.time_limit_minutes < 0:
+        raise InvalidInput(
+            f"handling {h.key}: time_limit_minutes must not be negative",
+            [h.key],
+            "time_limit_minutes",
+        )
+
+
 def check_record(rec: AnyRecord, view: ReadView) -> None:
     """Check one record against ``view`` (which already includes it)."""
     if rec.valid_from and rec.valid_to and rec.valid_to < rec.valid_from:
@@ -255,6 +271,8 @@ def check_record(rec: AnyRecord, view: ReadView) -> None:
         _check_org(rec)
     elif isinstance(rec, Boundary):
         _check_boundary(rec)
+    elif isinstance(rec, Handling):
+        _check_handling(rec)
     elif isinstance(rec, Stationing):
         centre = view.get(Organization, rec.centre)
         if centre is not None and centre.kind is not OrgKind.CENTRE:

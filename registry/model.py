@@ -189,6 +189,7 @@ class Role:
     code: str
     name: str
     description: str = ""
+    fallback: bool = True  # a vacant seat falls back to this role's holder at the nearest ancestor
     valid_from: date | None = None
     valid_to: date | None = None
 
@@ -441,21 +442,32 @@ class Membership:
 
 @dataclass(frozen=True, slots=True)
 class Handling:
-    """category HANDLED_BY organization {level, time limit}."""
+    """category HANDLED_BY organization {level, time limit}: a handling rule.
+
+    The handler is named either directly (``organization``), as the unit of an organization at a
+    level (``organization`` and ``level``: e.g. the county public security bureau at township
+    level is the police station whose jurisdiction holds the place), or by kind and level
+    (``org_kind`` and optionally ``level``: e.g. the village centre, the township mediation
+    committee). Rules for ``centre`` organizations give the escalation steps' time limits.
+    """
 
     KIND: ClassVar[str] = "handling"
     REFS: ClassVar[dict[str, str]] = {"category": "category", "organization": "organization"}
 
     category: str
-    organization: str
-    time_limit_minutes: int
+    organization: str | None = None
+    time_limit_minutes: int | None = None  # None: the category's time limit
     lead: bool = True  # lead department (牵头) or co-handling (协办)
+    org_kind: OrgKind | None = None
+    level: Level | None = None
     valid_from: date | None = None
     valid_to: date | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.category}|{self.organization}"
+        if self.org_kind is None and self.level is None:
+            return f"{self.category}|{self.organization}"
+        return f"{self.category}|{self.organization or ''}|{self.org_kind or ''}|{self.level or ''}"
 
 
 @dataclass(frozen=True, slots=True)

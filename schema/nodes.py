@@ -254,10 +254,16 @@ class Role:
     code: str
     name: str
     description: str
+    fallback: bool = strawberry.field(
+        description="True when a vacant seat of this role falls back to the holder of the same "
+        "role at the nearest ancestor."
+    )
 
     @staticmethod
     def of(rec: m.Role) -> Role:
-        return Role(code=rec.code, name=rec.name, description=rec.description)
+        return Role(
+            code=rec.code, name=rec.name, description=rec.description, fallback=rec.fallback
+        )
 
 
 @strawberry.type(description="A person who holds posts.")
@@ -366,8 +372,18 @@ class Stationing:
 
 @strawberry.type(description="Who handles a category, with the time limit.")
 class HandlingRule:
-    organization: Organization
-    time_limit_minutes: int
+    organization: Organization | None = strawberry.field(
+        description="The organization named by the rule (with a level: the one whose units act)."
+    )
+    org_kind: OrgKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The kind of organization that acts, when the rule names a kind."
+    )
+    level: LevelEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The level at which it acts (e.g. township: the police station)."
+    )
+    time_limit_minutes: int | None = strawberry.field(
+        description="The time limit; null means the category's."
+    )
     lead: bool
 
 
@@ -509,16 +525,23 @@ class Category:
     @strawberry.field(description="Organizations that handle this category.")
     async def handlers(self, info: Ctx, at: AtArg = None) -> list[HandlingRule]:
         links = _live(await _refs(info, m.Handling, "category", self.code), at)
-        orgs = await info.context.by_key(m.Organization).load_many([h.organization for h in links])
-        return [
-            HandlingRule(
-                organization=Organization.of(o),
-                time_limit_minutes=h.time_limit_minutes,
-                lead=h.lead,
+        named = [h.organization for h in links if h.organization is not None]
+        orgs = dict(zip(named, await info.context.by_key(m.Organization).load_many(named)))
+        out = []
+        for h in links:
+            org = orgs.get(h.organization) if h.organization is not None else None
+            if h.organization is not None and org is None:
+                continue
+            out.append(
+                HandlingRule(
+                    organization=None if org is None else Organization.of(org),
+                    org_kind=h.org_kind,
+                    level=h.level,
+                    time_limit_minutes=h.time_limit_minutes,
+                    lead=h.lead,
+                )
             )
-            for h, o in zip(links, orgs, strict=True)
-            if o is not None
-        ]
+        return out
 
     @staticmethod
     def of(rec: m.Category) -> Category:

@@ -1,10 +1,25 @@
-"""Who is responsible for a place (or grid) and a matter: the ordered tiers.
+"""Who is responsible for a place, grid or map point and a matter, and who is next.
 
-First version (routing by point, vacancy fallback and escalation come later): the grid workers of
-the most local grid(s) covering the place, the grid chain upward, the village's seats for the
-roles the category involves, the village, township and county centres, and the departments
-that handle the category with their time limits. Vacant seats are returned as vacant, and a
-required role with no seat at all as missing, never silently dropped.
+``responsible_for`` answers with:
+
+* ordered **tiers**: the grid workers of the most local grid (listed: the grid lists the place;
+  given: the grid was asked for; geometric: the point lies inside it), the grid chain upward,
+  the village's seats for the roles the category involves, the village, township and county
+  centres (with the category's time limit at that level), and the organizations handling the
+  category (see ``registry.queries.handling``) with their time limits. For an **emergency**
+  category the handling organizations come first, most local first (nearest force first,
+  paperwork later). Vacant seats are returned as vacant and a role with no seat as missing,
+  never dropped; each names the ancestor's holder who answers instead (``inherited_from``, see
+  ``registry.queries.seats``);
+* **escalation**: the steps up the centre tree with cumulative time limits
+  (``registry.queries.escalation``);
+* **alliance partners**: allied counties whose joint functions cover the category
+  (``registry.queries.alliances``);
+* the ``at`` used, and for a point the ``location`` it resolved to.
+
+``responsible_many`` answers a list of requests with one result or one error per item, sharing
+the work of the whole call (category rules, escalation chains, alliance partners, seats of
+shared centres; on a remote store one prefetch for all items).
 
 >>> from registry.testing import sample_store, SAMPLE_TODAY
 >>> ans = responsible_for(sample_store(), place="451225100201-001", category="C3.1",
@@ -19,44 +34,47 @@ required role with no seat at all as missing, never silently dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
 
 from registry.codes import Level
-from registry.errors import InvalidInput, NotFound
-from registry.model import (
-    Category,
-    Grid,
-    Handling,
-    Holding,
-    Jurisdiction,
-    Organization,
-    OrgKind,
-    Person,
-    Place,
-    Post,
-    in_force,
+from registry.errors import GridregError, InvalidInput, NotFound
+from registry.model import Category, Grid, Organization, OrgKind, Place, in_force
+from registry.queries.alliances import AlliancePartner, bordering_counties, partners_of
+from registry.queries.escalation import EscalationStep, escalation_from, first_centre
+from registry.queries.handling import (
+    CategoryRule,
+    category_rule,
+    handlers_for,
+    locality,
+    org_level,
 )
-from registry.queries.hierarchy import (
-    ancestor_at_level,
-    ancestors,
-    covered_places,
-    is_within,
-    lowest_covering_grids,
-    today,
-)
+from registry.queries.hierarchy import ancestors, covered_places, lowest_covering_grids, today
+from registry.queries.locate import Location, locate
+from registry.queries.seats import SeatAnswer, seats_at
 from registry.store.base import GraphStore
 
 __all__ = [
+    "MAX_BATCH",
+    "Point",
     "Responsibility",
+    "RoutingRequest",
     "SeatAnswer",
     "TierAnswer",
     "TierKind",
     "category_rule",
     "responsible_for",
+    "responsible_many",
     "seats_at",
 ]
+
+#: Most requests ``responsible_many`` takes in one call.
+MAX_BATCH = 1000
+T = TypeVar("T")
 
 
 class TierKind(StrEnum):
@@ -68,29 +86,21 @@ class TierKind(StrEnum):
     DEPARTMENT = "department"
 
 
-@dataclass(frozen=True, slots=True)
-class SeatAnswer:
-    """A seat and who holds it at ``at``; ``post`` is None when the role has no seat (missing)."""
+class Point(NamedTuple):
+    """A map point: longitude, latitude and the coordinate system (WGS84 or GCJ02)."""
 
-    role_code: str
-    post: Post | None
-    holders: tuple[Person, ...]
-
-    @property
-    def status(self) -> str:
-        """``filled``, ``vacant`` (seat without holder) or ``missing`` (no seat)."""
-        if self.post is None:
-            return "missing"
-        return "filled" if self.holders else "vacant"
+    lon: float
+    lat: float
+    crs: str = "WGS84"
 
 
 @dataclass(frozen=True, slots=True)
 class TierAnswer:
-    """One tier: a grid, the village, a centre or a handling department, with its seats."""
+    """One tier: a grid, the village, a centre or a handling organization, with its seats."""
 
     rank: int
     kind: TierKind
-    found: str  # listed (grid lists the place), chain (grid above), ancestor, handling
+    found: str  # listed, given, geometric, chain, ancestor, handling, unit, kind
     grid: Grid | None
     place: Place | None
     organization: Organization | None
@@ -115,70 +125,34 @@ class Responsibility:
     at: date
     tiers: tuple[TierAnswer, ...]
     time_limit_minutes: int | None
+    emergency: bool = False
+    escalation: tuple[EscalationStep, ...] = ()
+    alliance_partners: tuple[AlliancePartner, ...] = ()
+    location: Location | None = None
 
 
-def seats_at(
-    store: GraphStore, field: str, key: str, at: date, roles: tuple[str, ...] | None = None
-) -> tuple[SeatAnswer, ...]:
-    """Seats at a place, grid or organization (``field``), with their holders at ``at``.
+@dataclass(frozen=True, slots=True)
+class RoutingRequest:
+    """One request of ``responsible_many``: exactly one of place, grid and point."""
 
-    With ``roles``, only those roles, in that order, and a missing entry for a role with no seat.
-    """
-    posts = [p for p in store.referrers(Post, field, key) if in_force(p, at)]
-    holdings = store.referrers_many(Holding, "post", [p.id for p in posts])
-    answers: dict[str, list[SeatAnswer]] = {}
-    for post, held in zip(posts, holdings, strict=True):
-        person_ids = [h.person for h in held if in_force(h, at)]
-        people = tuple(p for p in store.get_many(Person, person_ids) if p is not None)
-        answers.setdefault(post.role, []).append(SeatAnswer(post.role, post, people))
-    if roles is None:
-        return tuple(s for role in sorted(answers) for s in answers[role])
-    out: list[SeatAnswer] = []
-    for role in roles:
-        out.extend(answers.get(role) or [SeatAnswer(role, None, ())])
-    return tuple(out)
+    place: str | None = None
+    grid: str | None = None
+    point: Point | None = None
+    category: str | None = None
+    at: date | None = None
+    near_metres: float = 50.0
 
 
-def category_rule(
-    store: GraphStore, code: str, at: date
-) -> tuple[Category, tuple[str, ...], list[Handling], int | None]:
-    """A category with its involved roles, handlers and time limit, inherited from its class."""
-    category = store.get(Category, code)
-    if category is None:
-        raise NotFound(f"no category {code!r}", [code])
-    roles, limit = category.roles, category.time_limit_minutes
-    handlers: list[Handling] = []
-    node: Category | None = category
-    while node is not None:
-        roles = roles or node.roles
-        limit = limit if limit is not None else node.time_limit_minutes
-        if not handlers:
-            handlers = [
-                h for h in store.referrers(Handling, "category", node.code) if in_force(h, at)
-            ]
-        node = store.get(Category, node.parent) if node.parent else None
-    return category, roles, handlers, limit
+class _Memo:
+    """Results shared by the requests of one call."""
 
+    def __init__(self) -> None:
+        self._values: dict[tuple[Any, ...], Any] = {}
 
-def _centres(store: GraphStore, place: Place, at: date) -> list[Organization]:
-    chain = [place, *ancestors(store, Place, place.code)]
-    out: list[Organization] = []
-    for p in chain:
-        if p.level in (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY):
-            out.extend(
-                o
-                for o in store.referrers(Organization, "place", p.code)
-                if o.kind is OrgKind.CENTRE and in_force(o, at)
-            )
-    return out
-
-
-def _serves(store: GraphStore, org: Organization, place: Place, county: Place | None) -> bool:
-    """True when ``org`` serves ``place``: by jurisdiction if it has one, else by county."""
-    areas = store.referrers(Jurisdiction, "organization", org.code)
-    if areas:
-        return any(is_within(store, place.code, j.place) for j in areas)
-    return county is not None and is_within(store, org.place, county.code)
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        if key not in self._values:
+            self._values[key] = make()
+        return self._values[key]  # type: ignore[no-any-return]
 
 
 def responsible_for(
@@ -187,90 +161,202 @@ def responsible_for(
     grid: str | None = None,
     category: str | None = None,
     at: date | None = None,
+    point: Point | None = None,
+    near_metres: float = 50.0,
 ) -> Responsibility:
-    """The ordered tiers of who is responsible for ``place`` (or ``grid``) and ``category``."""
-    at = at or today()
-    if (place is None) == (grid is None):
-        raise InvalidInput("give exactly one of place or grid", field="place")
-    prefetch = getattr(store, "prefetch_responsible", None)
-    if prefetch is not None:  # a remote store fetches everything read below in one round trip
-        store = prefetch(place, grid, category)
-    the_place, grids = _subject(store, place, grid, at)
-    tiers: list[TierAnswer] = []
+    """Who is responsible for ``place``, ``grid`` or ``point`` (exactly one) and ``category``."""
+    request = RoutingRequest(place, grid, point, category, at, near_metres)
+    _check(request)
+    if point is None:
+        prefetch = getattr(store, "prefetch_responsible", None)
+        if prefetch is not None:  # a remote store fetches everything read below at once
+            store = prefetch(place, grid, category)
+    return _answer(store, request, _Memo())
 
-    def add(kind: TierKind, found: str, seats: tuple[SeatAnswer, ...], **kw: object) -> None:
-        tiers.append(TierAnswer(len(tiers) + 1, kind, found, seats=seats, **kw))  # type: ignore[arg-type]
+
+def responsible_many(
+    store: GraphStore, requests: Sequence[RoutingRequest]
+) -> list[Responsibility | GridregError]:
+    """One answer or one error per request, in order; the call's work is shared.
+
+    >>> from registry.testing import sample_store, SAMPLE_TODAY
+    >>> out = responsible_many(sample_store(), [
+    ...     RoutingRequest(place="451225100201-001", category="C3.1", at=SAMPLE_TODAY),
+    ...     RoutingRequest(place="nowhere", at=SAMPLE_TODAY)])
+    >>> [type(x).__name__ for x in out]
+    ['Responsibility', 'NotFound']
+    """
+    if len(requests) > MAX_BATCH:
+        raise InvalidInput(
+            f"at most {MAX_BATCH} requests per call, got {len(requests)}", field="requests"
+        )
+    out: list[Responsibility | GridregError | None] = [None] * len(requests)
+    valid: list[int] = []
+    for i, req in enumerate(requests):
+        try:
+            _check(req)
+            valid.append(i)
+        except GridregError as exc:
+            out[i] = exc
+    prefetch = getattr(store, "prefetch_responsible_many", None)
+    if prefetch is not None:
+        keyed = [requests[i] for i in valid if requests[i].point is None]
+        store = prefetch([(r.place, r.grid, r.category) for r in keyed])
+    memo = _Memo()
+    for i in valid:
+        try:
+            out[i] = _answer(store, requests[i], memo)
+        except GridregError as exc:
+            out[i] = exc
+    return [x for x in out if x is not None]
+
+
+def _check(req: RoutingRequest) -> None:
+    given = [x for x in (req.place, req.grid, req.point) if x is not None]
+    if len(given) != 1:
+        raise InvalidInput("give exactly one of place, grid or point", field="place")
+
+
+def _answer(store: GraphStore, req: RoutingRequest, memo: _Memo) -> Responsibility:
+    at = req.at or today()
+    location: Location | None = None
+    if req.point is not None:
+        p = req.point
+        location = locate(store, p.lon, p.lat, p.crs, at, req.near_metres)
+        the_place = location.place_chain[0].place if location.place_chain else None
+        grids = [location.grid] if location.grid is not None else []
+        grid_found = "geometric"
+    else:
+        the_place, grids = _subject(store, req.place, req.grid, at)
+        grid_found = "listed" if req.place else "given"
+    code = req.category
+    rule = memo.get(("rule", code, at), lambda: category_rule(store, code, at)) if code else None
+    tiers = _tiers(store, the_place, grids, grid_found, rule, at, memo)
+    chain = [the_place, *ancestors(store, Place, the_place.code)] if the_place else []
+    steps: tuple[EscalationStep, ...] = ()
+    partners: tuple[AlliancePartner, ...] = ()
+    if chain:
+        start = first_centre(store, chain, at)
+        county = next((p.code for p in chain if p.level is Level.COUNTY), None)
+        steps = memo.get(
+            ("esc", start.code if start else None, county, req.category, at),
+            lambda: escalation_from(store, start, chain, rule, at),
+        )
+        partners = _partners(store, chain, rule, at, memo)
+    return Responsibility(
+        place=the_place,
+        grid=store.get(Grid, req.grid) if req.grid else (location.grid if location else None),
+        category=rule.category if rule else None,
+        at=at,
+        tiers=tiers,
+        time_limit_minutes=rule.time_limit_minutes if rule else None,
+        emergency=rule.emergency if rule else False,
+        escalation=steps,
+        alliance_partners=partners,
+        location=location,
+    )
+
+
+def _partners(
+    store: GraphStore, chain: list[Place], rule: CategoryRule | None, at: date, memo: _Memo
+) -> tuple[AlliancePartner, ...]:
+    county = next((p for p in chain if p.level is Level.COUNTY), None)
+    if county is None:
+        return ()
+    province = next((p for p in chain if p.level is Level.PROVINCE), None)
+    neighbours = bordering_counties(store, [p.code for p in chain], at)
+    functions = rule.functions if rule else None
+    return memo.get(
+        ("partners", county.code, functions, neighbours, at),
+        lambda: partners_of(store, county, province, functions, neighbours, at),
+    )
+
+
+def _tiers(
+    store: GraphStore,
+    the_place: Place | None,
+    grids: list[Grid],
+    grid_found: str,
+    rule: CategoryRule | None,
+    at: date,
+    memo: _Memo,
+) -> tuple[TierAnswer, ...]:
+    local: list[tuple[TierKind, str, dict[str, Any]]] = []  # (kind, found, fields)
+
+    def org_seats(code: str) -> tuple[SeatAnswer, ...]:
+        return memo.get(("seats", code, at), lambda: seats_at(store, "organization", code, at))
 
     seen: set[str] = set()
     for g in grids:
         seen.add(g.code)
-        add(
-            TierKind.GRID,
-            "listed" if place else "given",
-            seats_at(store, "grid", g.code, at),
-            grid=g,
-            place=None,
-            organization=None,
-        )
+        local.append((TierKind.GRID, grid_found, {"grid": g, "seats": _grid_seats(store, g, at)}))
     for g in grids:
         for up in ancestors(store, Grid, g.code):
             if up.code not in seen and in_force(up, at):
                 seen.add(up.code)
-                add(
-                    TierKind.GRID,
-                    "chain",
-                    seats_at(store, "grid", up.code, at),
-                    grid=up,
-                    place=None,
-                    organization=None,
-                )
-
-    rule = category_rule(store, category, at) if category else None
-    roles = rule[1] if rule else None
-    village = ancestor_at_level(store, the_place.code, Level.VILLAGE) if the_place else None
+                seats = memo.get(("grid", up.code, at), partial(_grid_seats, store, up, at))
+                local.append((TierKind.GRID, "chain", {"grid": up, "seats": seats}))
+    chain = [the_place, *ancestors(store, Place, the_place.code)] if the_place else []
+    village = next((p for p in chain if p.level is Level.VILLAGE), None)
     if village is not None:
-        add(
-            TierKind.VILLAGE,
-            "ancestor" if village is not the_place else "listed",
-            seats_at(store, "place", village.code, at, roles or None),
-            grid=None,
-            place=village,
-            organization=None,
+        roles = rule.roles if rule and rule.roles else None
+        seats = memo.get(
+            ("village", village.code, roles, at),
+            lambda: seats_at(store, "place", village.code, at, roles),
         )
-    if the_place is not None:
-        for centre in _centres(store, the_place, at):
-            add(
-                TierKind.CENTRE,
-                "ancestor",
-                seats_at(store, "organization", centre.code, at),
-                grid=None,
-                place=None,
-                organization=centre,
-            )
-    if rule is not None and the_place is not None:
-        county = ancestor_at_level(store, the_place.code, Level.COUNTY)
-        handlers = sorted(rule[2], key=lambda h: (not h.lead, h.organization))
-        orgs = store.get_many(Organization, [h.organization for h in handlers])
-        for h, org in zip(handlers, orgs, strict=True):
-            if org is not None and in_force(org, at) and _serves(store, org, the_place, county):
-                add(
-                    TierKind.DEPARTMENT,
-                    "handling",
-                    seats_at(store, "organization", org.code, at),
-                    grid=None,
-                    place=None,
-                    organization=org,
-                    time_limit_minutes=h.time_limit_minutes,
-                    lead=h.lead,
+        found = "listed" if village is the_place else "ancestor"
+        local.append((TierKind.VILLAGE, found, {"place": village, "seats": seats}))
+    limits = rule.centre_limits if rule else {}
+    for p in chain:
+        if p.level not in (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY):
+            continue
+        for centre in store.referrers(Organization, "place", p.code):
+            if centre.kind is OrgKind.CENTRE and in_force(centre, at):
+                level = org_level(store, centre)
+                local.append(
+                    (
+                        TierKind.CENTRE,
+                        "ancestor",
+                        {
+                            "organization": centre,
+                            "seats": org_seats(centre.code),
+                            "time_limit_minutes": limits.get(level) if level else None,
+                        },
+                    )
                 )
-    return Responsibility(
-        place=the_place,
-        grid=store.get(Grid, grid) if grid else None,
-        category=rule[0] if rule else None,
-        at=at,
-        tiers=tuple(tiers),
-        time_limit_minutes=rule[3] if rule else None,
+    handling: list[tuple[TierKind, str, dict[str, Any]]] = []
+    if rule is not None and the_place is not None:
+        acting = handlers_for(store, rule, the_place.code, at)
+        if rule.emergency:  # nearest force first
+            acting.sort(key=lambda x: -locality(org_level(store, x[1])))
+        for h, org, found in acting:
+            limit = h.time_limit_minutes
+            fields = {
+                "organization": org,
+                "seats": org_seats(org.code),
+                "time_limit_minutes": limit if limit is not None else rule.time_limit_minutes,
+                "lead": h.lead,
+            }
+            handling.append((TierKind.DEPARTMENT, found, fields))
+    ordered = handling + local if rule is not None and rule.emergency else local + handling
+    return tuple(
+        TierAnswer(
+            rank=i,
+            kind=kind,
+            found=found,
+            grid=fields.get("grid"),
+            place=fields.get("place"),
+            organization=fields.get("organization"),
+            seats=fields["seats"],
+            time_limit_minutes=fields.get("time_limit_minutes"),
+            lead=fields.get("lead"),
+        )
+        for i, (kind, found, fields) in enumerate(ordered, start=1)
     )
+
+
+def _grid_seats(store: GraphStore, grid: Grid, at: date) -> tuple[SeatAnswer, ...]:
+    return seats_at(store, "grid", grid.code, at)
 
 
 def _subject(

@@ -259,8 +259,12 @@ def test_export_writes_the_documented_cells(store: GraphStore, tmp_path: Path) -
     assert f'{HAMLET},"大屯,小屯 ""旧称""",hamlet,{VILLAGE},屯,,false,,2030-12-31' in place
     assert "CAT1,矛盾纠纷,,wgy|jwzl,joint_mediation,true,60,," in lines("category")
     assert "A1,桂黔边界联盟,party_building|joint_patrol,," in lines("alliance")
-    assert "CAT1,PS1,120,false,," in lines("handling")
-    assert lines("role")[1:4] == ["jwzl,警务助理,,,", 'wgy,网格员,"负责网格巡查', '第二行",,']
+    assert "CAT1,PS1,120,false,,,," in lines("handling")
+    assert lines("role")[1:4] == [
+        "jwzl,警务助理,,true,,",
+        'wgy,网格员,"负责网格巡查',
+        '第二行",true,,',
+    ]
     keys = [line.split(",")[0] for line in place[1:-1]]
     assert keys == sorted(keys)
 

@@ -387,6 +387,7 @@ def test_demo_departments_stationed_at_county_centre(store: GraphStore) -> None:
         "public_security", "court", "procuratorate", "justice", "petitions",
         "human_resources", "civil_affairs", "housing", "environment", "urban_management",
         "traffic_police", "trade_union", "women_federation", "youth_league", "hotline",
+        "supervision",
     }  # fmt: skip
     assert depts["hotline"].kind is OrgKind.HOTLINE
     assert depts["court"].kind is OrgKind.COURT
@@ -433,6 +434,8 @@ def _handlers(store: GraphStore, category: str) -> dict[str, Handling]:
     """Handling rules of ``category`` by the function of the handling department."""
     found = {}
     for h in store.referrers(Handling, "category", category):
+        if h.organization is None:  # a rule naming a kind of organization
+            continue
         org = store.get(Organization, h.organization)
         assert org is not None
         found[org.function] = h
