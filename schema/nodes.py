@@ -526,7 +526,9 @@ class Category:
     async def handlers(self, info: Ctx, at: AtArg = None) -> list[HandlingRule]:
         links = _live(await _refs(info, m.Handling, "category", self.code), at)
         named = [h.organization for h in links if h.organization is not None]
-        orgs = dict(zip(named, await info.context.by_key(m.Organization).load_many(named)))
+        orgs = dict(
+            zip(named, await info.context.by_key(m.Organization).load_many(named), strict=True)
+        )
         out = []
         for h in links:
             org = orgs.get(h.organization) if h.organization is not None else None
