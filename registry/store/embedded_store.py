@@ -79,6 +79,10 @@ def _ends(rec: AnyRecord) -> tuple[str, str]:
     return _nid(k1, getattr(rec, f1)), _nid(k2, getattr(rec, f2))
 
 
+#: Most ``referrers`` answers kept between writes (the cache is emptied when it is full).
+REFERRERS_CACHE_SIZE = 100_000
+
+
 class EmbeddedStore(GraphStore):
     """networkx in memory, SQLite on disk (``path=None`` keeps nothing on disk)."""
 
@@ -90,6 +94,7 @@ class EmbeddedStore(GraphStore):
         self._lock = threading.RLock()
         self._audit_memory: list[AuditEntry] = []
         self._version = 0
+        self._referrers_cache: dict[tuple[str, str, str], tuple[int, tuple[AnyRecord, ...]]] = {}
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._db = self._open_db(self.path)
@@ -139,6 +144,25 @@ class EmbeddedStore(GraphStore):
         return len(self._kinds[kind.KIND])
 
     def referrers(self, kind: type[R], field: str, key: str) -> list[R]:
+        """Records of ``kind`` whose ``field`` is ``key``, by key.
+
+        Answers are cached per data version: a node with many neighbours (a county has every
+        grid of the county and every organization located there) costs a scan of its
+        adjacency once per write, not on every routing query. An answer computed while a write
+        was being applied carries the old version and is never served after it.
+        """
+        cache_key = (kind.KIND, field, key)
+        version = self._version
+        hit = self._referrers_cache.get(cache_key)
+        if hit is not None and hit[0] == version:
+            return list(hit[1])  # type: ignore[arg-type]
+        found = self._scan_referrers(kind, field, key)
+        if len(self._referrers_cache) >= REFERRERS_CACHE_SIZE:
+            self._referrers_cache.clear()
+        self._referrers_cache[cache_key] = (version, tuple(found))
+        return found
+
+    def _scan_referrers(self, kind: type[R], field: str, key: str) -> list[R]:
         target_kind = kind.REFS[field]
         nid = _nid(target_kind, key)
         if kind.KIND in RELATION_KINDS:

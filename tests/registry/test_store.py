@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from registry.codes import Level
 from registry.model import Coverage, Grid, Holding, Person, Place, Post
 from registry.store import GraphStore
 from registry.testing import VILLAGE, sample_records
@@ -93,3 +94,20 @@ def test_store_survives_reopen(reopen: Callable[[], GraphStore]) -> None:
     ]
     assert len(again.audit_log()) == 2
     again.close()
+
+
+def test_store_referrers_follow_every_write(store: GraphStore) -> None:
+    """Answers read before a write (and possibly cached) never hide the write."""
+    before = store.referrers(Place, "parent", VILLAGE)
+    before.clear()  # a caller mutating its answer does not change the store's next answer
+    assert [p.code for p in store.referrers(Place, "parent", VILLAGE)] == [
+        f"{VILLAGE}-001",
+        f"{VILLAGE}-002",
+    ]
+    hamlet = Place(code=f"{VILLAGE}-003", name="新屯", level=Level.HAMLET, parent=VILLAGE)
+    store.apply([hamlet, Coverage(grid="G451225-001", place=hamlet.code)])
+    assert hamlet in store.referrers(Place, "parent", VILLAGE)
+    links = store.referrers(Coverage, "grid", "G451225-001")
+    assert [c.place for c in links] == [VILLAGE, hamlet.code]
+    store.apply([Coverage(grid="G451225-001", place=hamlet.code, valid_to=date(2025, 1, 1))])
+    assert store.referrers(Coverage, "grid", "G451225-001")[1].valid_to == date(2025, 1, 1)
