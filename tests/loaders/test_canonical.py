@@ -146,6 +146,9 @@ def sample_records() -> list[AnyRecord]:
         ),
         Category(code="CAT1-1", name="邻里纠纷", parent="CAT1"),
         Handling(category="CAT1", organization="PS1", time_limit_minutes=120, lead=False),
+        Handling(
+            category="CAT1", org_kind=OrgKind.CENTRE, level=Level.TOWNSHIP, time_limit_minutes=30
+        ),
         RoleTemplate(
             code="T1",
             name="行政村标准",
@@ -212,13 +215,13 @@ def test_round_trip_is_byte_identical(
 ) -> None:
     first = tmp_path / "first"
     counts = export_folder(store, first)
-    assert counts["place"] == 7 and counts["requirement"] == 2 and sum(counts.values()) == 33
+    assert counts["place"] == 7 and counts["requirement"] == 2 and sum(counts.values()) == 34
     assert sorted(read_folder(first), key=_order) == sorted(sample_records(), key=_order)
     original = {kind: list(store.scan(cls)) for kind, cls in KINDS.items()}
 
     copy = fresh_store()  # a new store of the same backend (on Neo4j: the same database, erased)
     result = load_folder(copy, first, actor="tester", reason="round trip")
-    assert result.written == 33
+    assert result.written == 34
     for kind, cls in KINDS.items():
         assert list(copy.scan(cls)) == original[kind], kind
     entry = copy.audit_log()[0]
@@ -445,6 +448,21 @@ def test_code_mismatch(store: GraphStore, tmp_path: Path) -> None:
         ("place.csv", 2, "parent", "CODE_MISMATCH"),
         ("place.csv", 3, "code", "CODE_MISMATCH"),
     ]
+
+
+def test_handling_rule_needs_an_organization_or_a_kind(store: GraphStore, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write(folder, "category.csv", "code,name\nK1,噪声扰民\n")
+    write(
+        folder,
+        "handling.csv",
+        "category,organization,org_kind,level,time_limit_minutes\n"
+        "K1,,mediation_committee,township,60\n"
+        "K1,,,township,60\n",
+    )
+    err = refused(store, folder, tmp_path)
+    assert where(err) == [("handling.csv", 3, "organization", "INVALID_VALUE")]
+    assert "organization kind is required" in err.issues[0].message
 
 
 def test_encoding(store: GraphStore, tmp_path: Path) -> None:
