@@ -140,3 +140,28 @@ def test_responsible_many_maximum(gql: Gql) -> None:
     past = gql(MANY, requests=[{"place": VILLAGE}] * (MAX_BATCH + 1))
     assert past["data"] is None
     assert past["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "requests"}
+
+
+def test_category_handlers_show_kind_and_level_rules(store: GraphStore, gql: Gql) -> None:
+    _stand_in(store)
+    query = """{ category(code: "C3") { handlers {
+        organization { code } orgKind level timeLimitMinutes lead } } }"""
+    body = gql(query)
+    assert "errors" not in body, body
+    rules = sorted(body["data"]["category"]["handlers"], key=lambda r: r["timeLimitMinutes"])
+    assert rules == [
+        {
+            "organization": None,
+            "orgKind": "CENTRE",
+            "level": "TOWNSHIP",
+            "timeLimitMinutes": 120,
+            "lead": True,
+        },
+        {
+            "organization": None,
+            "orgKind": "CENTRE",
+            "level": "COUNTY",
+            "timeLimitMinutes": 240,
+            "lead": True,
+        },
+    ]
