@@ -4,7 +4,7 @@ Rows are flat dicts of JSON-friendly values (str, int, bool, None, lists). ``fro
 accepts the all-strings rows of a CSV file: ``""`` is null, lists are ``|``-separated, booleans
 are ``true``/``false``/``1``/``0``/``是``/``否``.
 
->>> from registry.model import Place
+>>> from registry.model import Level, Place
 >>> row = to_row(Place(code="451225000000", name="罗城仫佬族自治县", level=Level.COUNTY,
 ...                    parent="451200000000"))
 >>> row["level"], row["valid_from"]

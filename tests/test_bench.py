@@ -1,7 +1,8 @@
 """``bench.neo4j_concurrency`` runs end to end in smoke mode on a Neo4j server of its own
 (``--start-neo4j``: the benchmark erases its store, so never the suite's shared server) and
-prints the JSON document it promises, every response validated. Timings and ratios are the
-benchmark's to report, never asserted here."""
+prints the JSON document it promises, every response validated; so does ``bench.routing_batch``
+(embedded store and HTTP, no Neo4j). Timings and ratios are the benchmarks' to report, never
+asserted here."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("service_1", "service_16", "bare_1", "bare_16")
 
-pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
+@pytest.mark.neo4j
 def test_neo4j_concurrency_benchmark_smoke() -> None:
     if not os.environ.get("GRIDREG_TEST_NEO4J_URL"):
         if os.environ.get("CI"):
@@ -54,3 +56,35 @@ def test_neo4j_concurrency_benchmark_smoke() -> None:
     assert {"neo4j_16_vs_1", "bare_16_vs_1", "service_p50_vs_bare_p50_at_1"} <= set(doc["ratios"])
     assert isinstance(doc["targets"]["neo4j_16_vs_1"]["met"], bool)
     assert doc["targets"]["all_responses_valid"]["met"] is True
+
+
+def test_routing_batch_benchmark_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.routing_batch", "--smoke"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    doc = json.loads(done.stdout)
+
+    assert set(doc) >= {"machine", "baseline_rule", "settings", "embedded", "graphql", "http"}
+    assert {"ratios", "validation"} <= set(doc) and doc["neo4j"] is None
+    assert doc["machine"]["cpu_count"] >= 1 and doc["machine"]["python"]
+    settings = doc["settings"]
+    assert settings["smoke"] is True and settings["requests"] == 50
+    assert sum(settings["mix"][k] for k in ("hamlet", "village", "grid", "point")) == 50
+
+    for name in ("embedded", "graphql", "http"):
+        case = doc[name]
+        assert case["requests"] == 50, name
+        assert case["singles"]["seconds"] > 0 and case["batch"]["seconds"] > 0, name
+        assert isinstance(case["singles_vs_batch"], float), name
+    assert doc["embedded"]["answers_matched"] is True and doc["embedded"]["errors"] == 0
+    http = doc["http"]
+    assert http["responses_valid"] and http["answers_matched"] and http["items_compared"] == 50
+    assert http["singles"]["posts"] == 50 and http["batch"]["posts"] == 1
+    assert {"embedded_singles_vs_batch", "http_singles_vs_batch"} <= set(doc["ratios"])
+    assert doc["validation"]["all_valid"] is True

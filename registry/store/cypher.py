@@ -169,73 +169,157 @@ SUBTREE = (
     "MATCH (:Place {key: $key})<-[:PARENT*0..16]-(p:Place) RETURN collect(properties(p)) AS rows"
 )
 
-#: Everything ``responsible_for`` reads, in one round trip and one row. Keep in step with
-#: ``registry.queries.responsibility``: what is fetched and which ``referrers`` answers are
-#: complete (the ``*_keys`` lists) is what that module reads. A read the prefetch misses still
-#: answers correctly (it goes to the store), and the conformance tests count round trips.
+#: Everything ``responsible_for`` reads for a set of requests, in one round trip and one row.
+#:
+#: Parameters: ``$places``, ``$grids`` and ``$categories``, the distinct keys asked for by the
+#: requests (a request names a place or a grid, and maybe a category). Every part below depends
+#: only on these sets, and grows with them (more places asked: more ancestors, organizations,
+#: seats), so one statement answers one request or a whole batch, and what it fetches for a
+#: batch is the union of what it fetches for each request.
+#:
+#: Keep in step with ``registry.queries`` (``responsibility``, ``seats``, ``handling``,
+#: ``escalation``, ``alliances``, ``hierarchy``): the Python side (``Neo4jStore``'s
+#: ``prefetch_responsible_many``) claims the ``referrers`` answers this statement fetches in
+#: full. A read the prefetch misses still answers correctly (it goes to the store), and the
+#: conformance tests count round trips (one per ``responsible_for``).
 RESPONSIBLE_NEIGHBOURHOOD = """
-OPTIONAL MATCH (p0:Place {key: $place})
-OPTIONAL MATCH (g0:Grid {key: $grid})
-OPTIONAL MATCH (c0:Category {key: $category})
-CALL (g0) {
-  OPTIONAL MATCH (g0)<-[:GRID]-(cv:Coverage)
-  OPTIONAL MATCH (cv)-[:PLACE]->(pl:Place)
-  RETURN collect(DISTINCT cv) AS grid_links, collect(DISTINCT pl) AS grid_places
+// 1. What was asked for (a key that matches nothing is reported missing by its absence).
+CALL () {
+  UNWIND $places AS k
+  MATCH (p:Place {key: k})
+  RETURN collect(p) AS asked_places
 }
-WITH p0, g0, c0, grid_links, CASE WHEN p0 IS NULL THEN grid_places ELSE [p0] END AS subjects
-CALL (subjects) {
-  UNWIND subjects AS s
-  MATCH (s)-[:PARENT*0..16]->(a:Place)
-  RETURN collect(DISTINCT a) AS places
+CALL () {
+  UNWIND $grids AS k
+  MATCH (g:Grid {key: k})
+  RETURN collect(g) AS asked_grids
 }
-CALL (p0) {
-  OPTIONAL MATCH (p0)<-[:PLACE]-(cv:Coverage)
+CALL () {
+  UNWIND $categories AS k
+  MATCH (c:Category {key: k})
+  RETURN collect(c) AS asked_categories
+}
+// 2. Coverage: the grids covering an asked place (its most local grids), and the places an
+//    asked grid covers (the first one in force is the request's place).
+CALL (asked_places) {
+  UNWIND asked_places AS p
+  MATCH (p)<-[:PLACE]-(cv:Coverage)
   OPTIONAL MATCH (cv)-[:GRID]->(g:Grid)
-  RETURN collect(DISTINCT cv) AS place_links, collect(DISTINCT g) AS place_grids
+  RETURN collect(DISTINCT cv) AS place_links, collect(DISTINCT g) AS covering
 }
-WITH *, place_grids + CASE WHEN g0 IS NULL THEN [] ELSE [g0] END AS start_grids
-CALL (start_grids) {
-  UNWIND start_grids AS g
+CALL (asked_grids) {
+  UNWIND asked_grids AS g
+  MATCH (g)<-[:GRID]-(cv:Coverage)
+  OPTIONAL MATCH (cv)-[:PLACE]->(p:Place)
+  RETURN collect(DISTINCT cv) AS grid_links, collect(DISTINCT p) AS covered
+}
+// 3. The place chain: every subject place and its ancestors (village, township, county, ...).
+CALL (asked_places, covered) {
+  UNWIND asked_places + covered AS s
+  MATCH (s)-[:PARENT*0..16]->(a:Place)
+  RETURN collect(DISTINCT a) AS chain
+}
+// 4. The grid chain: the asked and covering grids and their ancestors (tiers, seat fallback).
+CALL (asked_grids, covering) {
+  UNWIND asked_grids + covering AS g
   MATCH (g)-[:PARENT*0..16]->(up:Grid)
   RETURN collect(DISTINCT up) AS grids
 }
-CALL (c0) {
-  OPTIONAL MATCH (c0)-[:PARENT*0..16]->(c:Category)
-  RETURN collect(DISTINCT c) AS categories
+// 5. The category chain (a category inherits from its class) and the handling rules of each.
+CALL (asked_categories) {
+  UNWIND asked_categories AS c
+  MATCH (c)-[:PARENT*0..16]->(up:Category)
+  RETURN collect(DISTINCT up) AS categories
 }
 CALL (categories) {
   UNWIND categories AS c
   MATCH (c)<-[:CATEGORY]-(h:Handling)
   RETURN collect(DISTINCT h) AS handlings
 }
-CALL (handlings) {
-  UNWIND handlings AS h
-  MATCH (h)-[:ORGANIZATION]->(o:Organization)
-  RETURN collect(DISTINCT o) AS handlers
+// 6. Alliances: the memberships of chain places (the county's), their alliances, every
+//    membership of those alliances, the partner places and their ancestors (their province).
+CALL (chain) {
+  UNWIND chain AS p
+  MATCH (p)<-[:PLACE]-(m:Membership)
+  RETURN collect(DISTINCT m) AS own_memberships
 }
-CALL (handlers) {
-  UNWIND handlers AS o
+CALL (own_memberships) {
+  UNWIND own_memberships AS m
+  MATCH (m)-[:ALLIANCE]->(a:Alliance)
+  RETURN collect(DISTINCT a) AS alliances
+}
+CALL (alliances) {
+  UNWIND alliances AS a
+  MATCH (a)<-[:ALLIANCE]-(m:Membership)
+  RETURN collect(DISTINCT m) AS memberships
+}
+CALL (memberships) {
+  UNWIND memberships AS m
+  MATCH (m)-[:PLACE]->(p:Place)
+  RETURN collect(DISTINCT p) AS partners
+}
+CALL (partners) {
+  UNWIND partners AS p
+  MATCH (p)-[:PARENT*0..16]->(a:Place)
+  RETURN collect(DISTINCT a) AS partner_places
+}
+// 7. Borders of every chain place (on either side), and the places on both sides with their
+//    ancestors (the bordering counties).
+CALL (chain) {
+  UNWIND chain AS p
+  MATCH (p)<-[:PLACE|OTHER]-(b:Border)
+  RETURN collect(DISTINCT b) AS borders
+}
+CALL (borders) {
+  UNWIND borders AS b
+  MATCH (b)-[:PLACE|OTHER]->(:Place)-[:PARENT*0..16]->(a:Place)
+  RETURN collect(DISTINCT a) AS border_places
+}
+// 8. Organizations: those located in a chain or partner place (centres, supervision, serving
+//    by location, partner centres), those with a jurisdiction over a chain place, and those a
+//    handling rule names; then every one's parent chain (escalation, a named organization's
+//    units, seat fallback).
+CALL (chain, partners) {
+  UNWIND chain + partners AS p
+  MATCH (p)<-[:PLACE]-(o:Organization)
+  RETURN collect(DISTINCT o) AS located
+}
+CALL (chain) {
+  UNWIND chain AS p
+  MATCH (p)<-[:PLACE]-(j:Jurisdiction)
+  RETURN collect(DISTINCT j) AS place_jurisdictions
+}
+CALL (place_jurisdictions, handlings) {
+  UNWIND place_jurisdictions + handlings AS r
+  MATCH (r)-[:ORGANIZATION]->(o:Organization)
+  RETURN collect(DISTINCT o) AS referred
+}
+CALL (located, referred) {
+  UNWIND located + referred AS o
+  MATCH (o)-[:PARENT*0..16]->(up:Organization)
+  RETURN collect(DISTINCT up) AS orgs
+}
+// 9. For each of those organizations: its jurisdictions (whom it serves), and the place it is
+//    located in with that place's ancestors (its level; a named organization's county).
+CALL (orgs) {
+  UNWIND orgs AS o
   MATCH (o)<-[:ORGANIZATION]-(j:Jurisdiction)
-  RETURN collect(DISTINCT j) AS jurisdictions
+  RETURN collect(DISTINCT j) AS org_jurisdictions
 }
-CALL (handlers) {
-  UNWIND handlers AS o
+CALL (orgs) {
+  UNWIND orgs AS o
   MATCH (o)-[:PLACE]->(:Place)-[:PARENT*0..16]->(a:Place)
-  RETURN collect(DISTINCT a) AS handler_places
+  RETURN collect(DISTINCT a) AS org_places
 }
-CALL (places) {
-  UNWIND places AS a
-  MATCH (a)<-[:PLACE]-(o:Organization)
-  RETURN collect(DISTINCT o) AS place_orgs
-}
-WITH *, place_orgs + [o IN handlers WHERE NOT o IN place_orgs] AS orgs
+// 10. Seats: the posts of the grid chain, the place chain and the organizations (each post has
+//     exactly one owner, so the three lists do not overlap), who holds them, and those people.
 CALL (grids) {
   UNWIND grids AS g
   MATCH (g)<-[:GRID]-(s:Post)
   RETURN collect(DISTINCT s) AS grid_posts
 }
-CALL (places) {
-  UNWIND places AS a
+CALL (chain) {
+  UNWIND chain AS a
   MATCH (a)<-[:PLACE]-(s:Post)
   RETURN collect(DISTINCT s) AS place_posts
 }
@@ -244,9 +328,8 @@ CALL (orgs) {
   MATCH (o)<-[:ORGANIZATION]-(s:Post)
   RETURN collect(DISTINCT s) AS org_posts
 }
-WITH *, grid_posts + place_posts + org_posts AS posts
-CALL (posts) {
-  UNWIND posts AS s
+CALL (grid_posts, place_posts, org_posts) {
+  UNWIND grid_posts + place_posts + org_posts AS s
   MATCH (s)<-[:POST]-(h:Holding)
   RETURN collect(DISTINCT h) AS holdings
 }
@@ -255,20 +338,40 @@ CALL (holdings) {
   MATCH (h)-[:PERSON]->(p:Person)
   RETURN collect(DISTINCT p) AS persons
 }
+// 11. Every role: a small catalogue (a vacant seat reads its role's ``fallback``).
+CALL () {
+  MATCH (r:Role)
+  RETURN collect(r) AS roles
+}
+// 12. Places and jurisdictions found by several parts, without duplicates.
+CALL (chain, covered, partner_places, border_places, org_places) {
+  UNWIND chain + covered + partner_places + border_places + org_places AS p
+  RETURN collect(DISTINCT p) AS places
+}
+CALL (place_jurisdictions, org_jurisdictions) {
+  UNWIND place_jurisdictions + org_jurisdictions AS j
+  RETURN collect(DISTINCT j) AS jurisdictions
+}
+// 13. One row: the records by kind, and the keys the Python side claims or marks missing.
 RETURN {
-  place: [x IN places + handler_places | properties(x)],
+  place: [x IN places | properties(x)],
   grid: [x IN grids | properties(x)],
-  coverage: [x IN grid_links + place_links | properties(x)],
+  coverage: [x IN place_links + grid_links | properties(x)],
   category: [x IN categories | properties(x)],
   handling: [x IN handlings | properties(x)],
+  membership: [x IN memberships | properties(x)],
+  alliance: [x IN alliances | properties(x)],
+  border: [x IN borders | properties(x)],
   organization: [x IN orgs | properties(x)],
   jurisdiction: [x IN jurisdictions | properties(x)],
-  post: [x IN posts | properties(x)],
+  post: [x IN grid_posts + place_posts + org_posts | properties(x)],
   holding: [x IN holdings | properties(x)],
-  person: [x IN persons | properties(x)]
+  person: [x IN persons | properties(x)],
+  role: [x IN roles | properties(x)]
 } AS found,
-  p0 IS NOT NULL AS place_found, g0 IS NOT NULL AS grid_found, c0 IS NOT NULL AS category_found,
-  [x IN places | x.key] AS place_keys, [x IN grids | x.key] AS grid_keys,
-  [x IN orgs | x.key] AS organization_keys, [x IN categories | x.key] AS category_keys,
-  [x IN handlers | x.key] AS handler_keys, [x IN posts | x.key] AS post_keys
+  [x IN asked_places | x.key] AS places_found,
+  [x IN asked_grids | x.key] AS grids_found,
+  [x IN asked_categories | x.key] AS categories_found,
+  [x IN chain | x.key] AS chain_keys,
+  [x IN partners | x.key] AS partner_keys
 """

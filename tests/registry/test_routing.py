@@ -336,6 +336,7 @@ def test_responsible_by_point_is_geometric(demo: GraphStore) -> None:
     assert ans.place is not None and ans.place.level is Level.HAMLET
     by_place = responsible_for(demo, place=ans.place.code, category="C2.2", at=DEMO_TODAY)
     assert by_place.escalation == ans.escalation
+
     def rest(a: Responsibility) -> list[tuple[object, ...]]:  # village, centres, departments
         return [(t.kind, t.place, t.organization, t.seats) for t in a.tiers if t.grid is None]
 
