@@ -48,6 +48,7 @@ from registry.geo import BoundaryIndex, Hit, to_wgs84
 from registry.model import Boundary, Coverage, Grid, Place, in_force
 from registry.queries.hierarchy import ancestors, today
 from registry.store.base import GraphStore
+from registry.store.prefetch import PrefetchView
 
 __all__ = [
     "GridLink",
@@ -112,28 +113,58 @@ class Location:
 
 _AT_PER_STORE = 8
 _lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[GraphStore, tuple[int, dict[date, BoundaryIndex]]] = (
-    weakref.WeakKeyDictionary()
-)
+_cache: weakref.WeakKeyDictionary[
+    GraphStore, tuple[int, dict[date, tuple[BoundaryIndex, GraphStore]]]
+] = weakref.WeakKeyDictionary()
 
 
 def boundary_index(store: GraphStore, at: date) -> BoundaryIndex:
     """The index of the boundaries in force at ``at`` (cached per store, data version and
     ``at``; a write to the store makes the next call rebuild it)."""
+    return _located(store, at)[0]
+
+
+def _located(store: GraphStore, at: date) -> tuple[BoundaryIndex, GraphStore]:
+    """The boundary index and the store to read the chains from: on a remote store, a frozen
+    snapshot of every grid and place that has a boundary, their ancestors and the grids'
+    coverage, built with the index (a few round trips per data version, then none per point)."""
     version = store.data_version()
     with _lock:
         cached = _cache.get(store)
         if cached is not None and cached[0] == version and at in cached[1]:
             return cached[1][at]
-    index = BoundaryIndex([b for b in store.scan(Boundary) if in_force(b, at)])
+    boundaries = [b for b in store.scan(Boundary) if in_force(b, at)]
+    built = (BoundaryIndex(boundaries), _snapshot(store, boundaries) if store.remote else store)
     with _lock:
         cached = _cache.get(store)
         by_at = cached[1] if cached is not None and cached[0] == version else {}
         if len(by_at) >= _AT_PER_STORE:
             by_at.pop(next(iter(by_at)))
-        by_at[at] = index
+        by_at[at] = built
         _cache[store] = (version, by_at)
-    return index
+    return built
+
+
+def _snapshot(store: GraphStore, boundaries: Sequence[Boundary]) -> PrefetchView:
+    view = PrefetchView(store)
+    grids = sorted({b.grid for b in boundaries if b.grid is not None})
+    places = sorted({b.place for b in boundaries if b.place is not None})
+    view.fetch(Grid, grids)
+    view.fetch_referrers(Coverage, "grid", grids)
+    covered = [c.place for found in view.referrers_many(Coverage, "grid", grids) for c in found]
+    view.fetch(Place, sorted({*places, *covered}))
+    _fetch_ancestors(view, Grid)
+    _fetch_ancestors(view, Place)
+    return view.freeze()
+
+
+def _fetch_ancestors(view: PrefetchView, kind: type[T]) -> None:
+    """Fetch the ancestors of every ``kind`` record held, one level per round trip."""
+    level = sorted({r.parent for r in view.records(kind) if r.parent is not None})
+    while level:
+        view.fetch(kind, level)
+        parents = {p.parent for p in view.get_many(kind, level) if p and p.parent is not None}
+        level = sorted(k for k in parents if not view.has(kind, k))
 
 
 # --- the query ------------------------------------------------------------------------------
@@ -151,7 +182,7 @@ def locate(
     at = at or today()
     near_metres = max(0.0, near_metres)
     x, y = to_wgs84(lon, lat, crs)
-    index = boundary_index(store, at)
+    index, store = _located(store, at)
     covering = index.covering(x, y)
     grid_hits = _by_owner(store, Grid, [h for h in covering if h.boundary.grid], at)
     place_hits = _by_owner(store, Place, [h for h in covering if h.boundary.place], at)

@@ -167,11 +167,11 @@ def responsible_for(
     """Who is responsible for ``place``, ``grid`` or ``point`` (exactly one) and ``category``."""
     request = RoutingRequest(place, grid, point, category, at, near_metres)
     _check(request)
-    if point is None:
-        prefetch = getattr(store, "prefetch_responsible", None)
-        if prefetch is not None:  # a remote store fetches everything read below at once
-            store = prefetch(place, grid, category)
-    return _answer(store, request, _Memo())
+    location = _locate(store, request)
+    prefetch = getattr(store, "prefetch_responsible", None)
+    if prefetch is not None:  # a remote store fetches everything read below at once
+        store = prefetch(*_prefetch_key(request, location))
+    return _answer(store, request, _Memo(), location)
 
 
 def responsible_many(
@@ -191,24 +191,43 @@ def responsible_many(
             f"at most {MAX_BATCH} requests per call, got {len(requests)}", field="requests"
         )
     out: list[Responsibility | GridregError | None] = [None] * len(requests)
-    valid: list[int] = []
+    located: dict[int, Location | None] = {}
     for i, req in enumerate(requests):
         try:
             _check(req)
-            valid.append(i)
+            located[i] = _locate(store, req)
         except GridregError as exc:
             out[i] = exc
+    valid = list(located)
     prefetch = getattr(store, "prefetch_responsible_many", None)
     if prefetch is not None:
-        keyed = [requests[i] for i in valid if requests[i].point is None]
-        store = prefetch([(r.place, r.grid, r.category) for r in keyed])
+        store = prefetch([_prefetch_key(requests[i], located[i]) for i in valid])
     memo = _Memo()
     for i in valid:
         try:
-            out[i] = _answer(store, requests[i], memo)
+            out[i] = _answer(store, requests[i], memo, located[i])
         except GridregError as exc:
             out[i] = exc
     return [x for x in out if x is not None]
+
+
+def _locate(store: GraphStore, req: RoutingRequest) -> Location | None:
+    """Where a point request lies (None for a place or grid request)."""
+    if req.point is None:
+        return None
+    p = req.point
+    return locate(store, p.lon, p.lat, p.crs, req.at or today(), req.near_metres)
+
+
+def _prefetch_key(
+    req: RoutingRequest, location: Location | None
+) -> tuple[str | None, str | None, str | None]:
+    """What a remote store prefetches for a request: (place, grid, category)."""
+    if location is None:
+        return req.place, req.grid, req.category
+    place = location.place_chain[0].place.code if location.place_chain else None
+    grid = location.grid.code if location.grid is not None else None
+    return place, grid, req.category
 
 
 def _check(req: RoutingRequest) -> None:
@@ -217,12 +236,11 @@ def _check(req: RoutingRequest) -> None:
         raise InvalidInput("give exactly one of place, grid or point", field="place")
 
 
-def _answer(store: GraphStore, req: RoutingRequest, memo: _Memo) -> Responsibility:
+def _answer(
+    store: GraphStore, req: RoutingRequest, memo: _Memo, location: Location | None
+) -> Responsibility:
     at = req.at or today()
-    location: Location | None = None
-    if req.point is not None:
-        p = req.point
-        location = locate(store, p.lon, p.lat, p.crs, at, req.near_metres)
+    if location is not None:
         the_place = location.place_chain[0].place if location.place_chain else None
         grids = [location.grid] if location.grid is not None else []
         grid_found = "geometric"

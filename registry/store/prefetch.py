@@ -48,6 +48,7 @@ class PrefetchView(GraphStore):
         self._complete: dict[tuple[str, str], set[str]] = {}
         self._index: dict[tuple[str, str], dict[str, list[AnyRecord]] | None] = {}
         self._scans: dict[str, list[AnyRecord]] = {}
+        self._frozen = False
 
     # --- filling ----------------------------------------------------------------------------
 
@@ -90,6 +91,22 @@ class PrefetchView(GraphStore):
             self._scans[kind.KIND] = list(self.base.scan(kind))  # type: ignore[arg-type]
             self.add(self._scans[kind.KIND])
 
+    def records(self, kind: type[R]) -> list[R]:
+        """Every record of ``kind`` held (fetched or added), in no particular order."""
+        return [r for r in self._records.get(kind.KIND, {}).values() if r is not None]  # type: ignore[misc]
+
+    def has(self, kind: type[R], key: str) -> bool:
+        """True when ``key`` of ``kind`` is held, or known not to exist."""
+        return key in self._records.get(kind.KIND, {})
+
+    def freeze(self) -> PrefetchView:
+        """Make the view read-only, so threads can share it: every index is built now, and a
+        miss is answered by the base without being remembered. Returns the view."""
+        for kind, field in list(self._index):
+            self._indexed(kind, field)
+        self._frozen = True
+        return self
+
     # --- reads ------------------------------------------------------------------------------
 
     def get(self, kind: type[R], key: str) -> R | None:
@@ -98,13 +115,16 @@ class PrefetchView(GraphStore):
             return bucket[key]  # type: ignore[return-value]
         self.misses += 1
         rec = self.base.get(kind, key)
-        self._records.setdefault(kind.KIND, {})[key] = rec
+        if not self._frozen:
+            self._records.setdefault(kind.KIND, {})[key] = rec
         return rec
 
     def get_many(self, kind: type[R], keys: Sequence[str]) -> list[R | None]:
         bucket = self._records.get(kind.KIND, {})
         if any(k not in bucket for k in keys):
             self.misses += 1
+            if self._frozen:
+                return self.base.get_many(kind, keys)
             self.fetch(kind, keys)
             bucket = self._records[kind.KIND]
         return [bucket[k] for k in keys]  # type: ignore[misc]
@@ -112,6 +132,9 @@ class PrefetchView(GraphStore):
     def scan(self, kind: type[R]) -> Iterator[R]:
         if kind.KIND not in self._scans:
             self.misses += 1
+            if self._frozen:
+                yield from self.base.scan(kind)
+                return
             self.fetch_scan(kind)
         yield from self._scans[kind.KIND]  # type: ignore[misc]
 
@@ -126,6 +149,8 @@ class PrefetchView(GraphStore):
         if complete is None or key not in complete:
             self.misses += 1
             found = self.base.referrers(kind, field, key)
+            if self._frozen:
+                return found
             self.add(found)
             self.claim(kind, field, [key])
             return found
@@ -135,6 +160,8 @@ class PrefetchView(GraphStore):
         complete = self._complete.get((kind.KIND, field), set())
         if any(k not in complete for k in keys):
             self.misses += 1
+            if self._frozen:
+                return self.base.referrers_many(kind, field, keys)
             self.fetch_referrers(kind, field, keys)
         index = self._indexed(kind.KIND, field)
         return [list(index.get(k, ())) for k in keys]  # type: ignore[arg-type]

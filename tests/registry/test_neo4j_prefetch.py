@@ -20,8 +20,10 @@ from loaders.demo import DEMO_TODAY, demo_gaps, demo_records
 from registry.codes import Level
 from registry.errors import GridregError, NotFound
 from registry.model import Category, Grid, Place, Post
+from registry.queries import locate
 from registry.queries.responsibility import (
     MAX_BATCH,
+    Point,
     Responsibility,
     RoutingRequest,
     responsible_for,
@@ -222,3 +224,44 @@ def test_prefetch_responsible_many_serves_a_whole_batch_without_misses(
 def test_prefetch_responsible_many_of_nothing_costs_nothing(neo4j: Neo4jStore) -> None:
     view, cost = costed(neo4j, lambda: neo4j.prefetch_responsible_many([]))
     assert cost == 0 and view.misses == 0
+
+
+# --- points: the boundary index and a frozen snapshot of the chains -------------------------
+
+
+def test_points_cost_one_round_trip_to_locate_and_one_more_to_route(
+    neo4j: Neo4jStore, reference: GraphStore
+) -> None:
+    locate(neo4j, 108.9, 24.78, at=DEMO_TODAY)  # builds the index and the snapshot
+    rng = random.Random(7)
+    for _ in range(20):
+        lon, lat = rng.uniform(108.6, 109.1), rng.uniform(24.7, 25.2)
+        before = neo4j.round_trips
+        where = locate(neo4j, lon, lat, at=DEMO_TODAY)
+        assert neo4j.round_trips - before == 1  # the data version check only
+        assert where == locate(reference, lon, lat, at=DEMO_TODAY)
+        before = neo4j.round_trips
+        ans = responsible_for(neo4j, point=Point(lon, lat), category="C2.1", at=DEMO_TODAY)
+        assert neo4j.round_trips - before == 2  # data version, then the prefetch
+        expected = responsible_for(reference, point=Point(lon, lat), category="C2.1", at=DEMO_TODAY)
+        assert_same(ans, expected, f"point {lon},{lat}")
+
+
+def test_a_batch_of_points_costs_the_version_checks_and_one_prefetch(
+    neo4j: Neo4jStore, reference: GraphStore
+) -> None:
+    rng = random.Random(8)
+    requests = [
+        RoutingRequest(
+            point=Point(rng.uniform(108.6, 109.1), rng.uniform(24.7, 25.2)),
+            category=rng.choice(["C2.1", "C3.4", None]),
+            at=DEMO_TODAY,
+        )
+        for _ in range(50)
+    ]
+    responsible_many(neo4j, requests[:1])  # warm
+    before = neo4j.round_trips
+    answers = responsible_many(neo4j, requests)
+    assert neo4j.round_trips - before <= len(requests) + 1
+    for got, expected in zip(answers, responsible_many(reference, requests), strict=True):
+        assert got == expected

@@ -4,6 +4,7 @@ points and batches."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -13,11 +14,13 @@ from loaders.demo import DEMO_TODAY, demo_gaps, demo_records, load_demo
 from loaders.demo_data import ESCALATION_LIMITS
 from registry.codes import Level
 from registry.errors import InvalidInput, NotFound
+from registry.geo import parse_geometry
 from registry.model import (
     Alliance,
     AllianceFunction,
     AnyRecord,
     Border,
+    Boundary,
     Category,
     Handling,
     Holding,
@@ -29,7 +32,7 @@ from registry.model import (
     Post,
     Role,
 )
-from registry.queries import TierKind, responsible_for
+from registry.queries import TierKind, locate, responsible_for
 from registry.queries.responsibility import (
     MAX_BATCH,
     Point,
@@ -341,6 +344,25 @@ def test_responsible_by_point_is_geometric(demo: GraphStore) -> None:
         return [(t.kind, t.place, t.organization, t.seats) for t in a.tiers if t.grid is None]
 
     assert rest(by_place) == rest(ans) and len(rest(ans)) > 3
+
+
+def test_points_inside_every_micro_grid_route_to_that_grid(demo: GraphStore) -> None:
+    rng = random.Random(4)
+    micro = [b for b in demo.scan(Boundary) if b.grid is not None and b.grid.count("-") == 3]
+    assert len(micro) == 1696
+    for boundary in micro:
+        west, south, east, north = parse_geometry(boundary.geometry).bounds
+        lon = west + (east - west) * rng.uniform(0.02, 0.98)
+        lat = south + (north - south) * rng.uniform(0.02, 0.98)
+        loc = locate(demo, lon, lat, at=DEMO_TODAY)
+        assert loc.grid is not None and loc.grid.code == boundary.grid, (lon, lat)
+        assert loc.status in ("inside", "border")
+    boundary = micro[0]
+    west, south, east, north = parse_geometry(boundary.geometry).bounds
+    point = Point((west + east) / 2, (south + north) / 2)
+    ans = responsible_for(demo, point=point, category="C2.2", at=DEMO_TODAY)
+    assert ans.grid is not None and ans.grid.code == boundary.grid
+    assert ans.tiers[0].found == "geometric" and ans.tiers[0].grid == ans.grid
 
 
 def test_responsible_by_point_outside_every_grid(demo: GraphStore) -> None:
