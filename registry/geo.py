@@ -31,9 +31,10 @@ the error is far below the accuracy of any boundary survey, which is all point l
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import numpy
 import orjson
 import prcoords  # type: ignore[import-untyped]
 import shapely
@@ -217,6 +218,51 @@ class BoundaryIndex:
                 hits.append(Hit(self.boundaries[int(i)], d))
         hits.sort(key=lambda h: (h.metres, h.boundary.id))
         return hits
+
+    def overlapping(
+        self, group_of: Callable[[Boundary], str | None], min_m2: float = 1.0
+    ) -> list[tuple[Boundary, Boundary, float]]:
+        """Pairs of boundaries of the same group (``group_of``; None: left out) whose interiors
+        overlap by more than ``min_m2`` square metres (touching borders do not count), as
+        (first, second, area) with ``first.id`` < ``second.id``, by ids.
+
+        >>> a = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}'
+        >>> b = '{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}'
+        >>> c = '{"type":"Polygon","coordinates":[[[0.5,0],[1.5,0],[1.5,1],[0.5,1],[0.5,0]]]}'
+        >>> idx = BoundaryIndex([Boundary(id=i, geometry=g, grid=i) for i, g in
+        ...                      (("A", a), ("B", b), ("C", c))])
+        >>> [(x.id, y.id, round(m / 1e9, 1)) for x, y, m in idx.overlapping(lambda b: "t")]
+        [('A', 'C', 6.2), ('B', 'C', 6.2)]
+        >>> idx.overlapping(lambda b: b.id)
+        []
+        """
+        names = [group_of(b) for b in self.boundaries]
+        wanted = [i for i, name in enumerate(names) if name is not None]
+        if not wanted:
+            return []
+        codes = {name: n for n, name in enumerate(sorted({x for x in names if x is not None}))}
+        group = numpy.array([-1 if x is None else codes[x] for x in names])
+        geoms = numpy.array(self.geometries, dtype=object)
+        left, right = self.tree.query(geoms[wanted], predicate="intersects")
+        left = numpy.array(wanted)[left]
+        keep = (left < right) & (group[left] == group[right])
+        pairs = sorted(zip(left[keep].tolist(), right[keep].tolist(), strict=True))
+        if not pairs:
+            return []
+        first = numpy.array([i for i, _ in pairs])
+        second = numpy.array([j for _, j in pairs])
+        inner = ~shapely.touches(geoms[first], geoms[second])  # neighbours only touch
+        first, second = first[inner], second[inner]
+        pairs = list(zip(first.tolist(), second.tolist(), strict=True))
+        shared = shapely.intersection(geoms[first], geoms[second])
+        lats = shapely.get_y(shapely.centroid(shared))
+        scale = _M_PER_DEG * _M_PER_DEG * numpy.maximum(numpy.cos(numpy.radians(lats)), 1e-6)
+        areas = shapely.area(shared) * scale
+        return [
+            (self.boundaries[i], self.boundaries[j], float(m2))
+            for (i, j), m2 in zip(pairs, areas, strict=True)
+            if m2 > min_m2
+        ]
 
     def nearest(self, lon: float, lat: float, count: int, grids: bool = True) -> list[Hit]:
         """The ``count`` nearest boundaries of distinct grids (or places when ``grids`` is

@@ -1,8 +1,19 @@
-"""Coverage for planners: which required roles are filled, vacant or missing, and where grids
-leave places uncovered.
+"""Staffing coverage for planners: is every role the standards require held, at every place and
+grid of a region?
 
-First version: status per (place or grid, role) against role templates, counts rolled up by
-township and county, grid counts per tier, and places no lowest-level grid covers.
+For each role template in force that applies to the scope (its region is the scope, one of its
+ancestors, or lies inside it) and each place (of the template's level and kind) or grid (of its
+tier) in the template's region, each required role gets one status at ``at``:
+
+* ``missing``: no seat (post) of the role exists;
+* ``expired``: seats exist, fewer than ``min`` are held, and the last term ended (it was held);
+* ``vacant``: seats exist, fewer than ``min`` are held, and nobody's term ended (never held);
+* ``over_staffed``: more holders than the requirement's ``max``;
+* ``expiring``: held, but a current term ends within ``expiring_days`` (default 90);
+* ``filled``: held, with no term ending soon.
+
+``filled``, ``over_staffed`` and ``expiring`` meet the requirement (they count as filled in the
+fill rate). Counts are rolled up by township and county.
 
 >>> from registry.testing import sample_store, SAMPLE_TODAY
 >>> report = coverage_report(sample_store(), "451225000000", at=SAMPLE_TODAY)
@@ -19,13 +30,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from registry.codes import Level
 from registry.errors import NotFound
 from registry.model import (
     Coverage,
-    Grid,
     GridTier,
     Holding,
     Place,
@@ -34,12 +44,30 @@ from registry.model import (
     RoleTemplate,
     in_force,
 )
-from registry.queries.hierarchy import ancestors, descendants, today
+from registry.queries.hierarchy import ancestors, today
+from registry.queries.region import Region, planning_store, region_of
 from registry.store.base import GraphStore
 
-__all__ = ["CoverageEntry", "CoverageReport", "Rollup", "coverage_report", "templates_for"]
+__all__ = [
+    "EXPIRING_DAYS",
+    "MET",
+    "STATUSES",
+    "CoverageEntry",
+    "CoverageReport",
+    "Rollup",
+    "coverage_report",
+    "lowest_cover",
+    "lowest_grids",
+    "templates_for",
+    "uncovered_places",
+]
 
-STATUSES = ("filled", "vacant", "missing")
+#: Every status, worst last.
+STATUSES = ("filled", "expiring", "over_staffed", "vacant", "expired", "missing")
+#: Statuses that meet the requirement.
+MET = frozenset({"filled", "expiring", "over_staffed"})
+#: A term ending within this many days of ``at`` makes a held role ``expiring``.
+EXPIRING_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +84,10 @@ class CoverageEntry:
     required: int
     seats: int
     holders: int
-    status: str  # filled | vacant | missing
-    last_term_ended: date | None = None
+    status: str  # one of STATUSES
+    last_term_ended: date | None = None  # when not met: the day the last term ended
+    maximum: int | None = None
+    term_ends: date | None = None  # when expiring: the first current term to end
 
 
 @dataclass(slots=True)
@@ -70,15 +100,24 @@ class Rollup:
     counts: Counter[str] = field(default_factory=Counter)
 
     @property
+    def total(self) -> int:
+        """Required roles counted."""
+        return sum(self.counts[s] for s in STATUSES)
+
+    @property
+    def met(self) -> int:
+        """Required roles whose requirement is met."""
+        return sum(self.counts[s] for s in MET)
+
+    @property
     def fill_rate(self) -> float:
-        """Filled share of all required roles (1.0 when nothing is required)."""
-        total = sum(self.counts[s] for s in STATUSES)
-        return self.counts["filled"] / total if total else 1.0
+        """Met share of all required roles (1.0 when nothing is required)."""
+        return self.met / self.total if self.total else 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class CoverageReport:
-    """The coverage report for a scope."""
+    """The staffing coverage report for a scope."""
 
     scope: Place
     at: date
@@ -88,10 +127,16 @@ class CoverageReport:
     places_per_level: dict[Level, int]
     grids_per_tier: dict[int, int]
     uncovered_places: tuple[Place, ...]
+    expiring_days: int = EXPIRING_DAYS
 
     def count(self, status: str) -> int:
         """How many entries have ``status``."""
         return sum(1 for e in self.entries if e.status == status)
+
+    @property
+    def totals(self) -> Counter[str]:
+        """Entries per status."""
+        return Counter(e.status for e in self.entries)
 
 
 def templates_for(store: GraphStore, scope: Place, at: date) -> list[RoleTemplate]:
@@ -116,136 +161,124 @@ def _requirements(store: GraphStore, template: RoleTemplate, at: date) -> list[R
     return [r for r in store.referrers(Requirement, "template", template.code) if in_force(r, at)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Seats:
+    seats: int
+    holders: int
+    status: str
+    ended: date | None
+    term_ends: date | None
+
+
 def _status(
-    store: GraphStore, field_name: str, key: str, role: str, need: int, at: date
-) -> tuple[int, int, str, date | None]:
+    store: GraphStore, field_name: str, key: str, req: Requirement, at: date, soon: date
+) -> _Seats:
     posts = [
-        p for p in store.referrers(Post, field_name, key) if p.role == role and in_force(p, at)
+        p for p in store.referrers(Post, field_name, key) if p.role == req.role and in_force(p, at)
     ]
     if not posts:
-        return 0, 0, "missing", None
+        return _Seats(0, 0, "missing", None, None)
     holdings = [
         h for hs in store.referrers_many(Holding, "post", [p.id for p in posts]) for h in hs
     ]
-    current = {h.person for h in holdings if in_force(h, at)}
+    now = [h for h in holdings if in_force(h, at)]
+    current = {h.person for h in now}
     ended = [h.valid_to for h in holdings if h.valid_to is not None and h.valid_to < at]
-    status = "filled" if len(current) >= need else "vacant"
-    return len(posts), len(current), status, max(ended) if ended else None
+    last = max(ended) if ended else None
+    ends = [h.valid_to for h in now if h.valid_to is not None and h.valid_to <= soon]
+    if len(current) < req.min:
+        return _Seats(len(posts), len(current), "expired" if last else "vacant", last, None)
+    if req.max is not None and len(current) > req.max:
+        return _Seats(len(posts), len(current), "over_staffed", None, None)
+    if ends:
+        return _Seats(len(posts), len(current), "expiring", None, min(ends))
+    return _Seats(len(posts), len(current), "filled", None, None)
 
 
 def coverage_report(
-    store: GraphStore, scope: str, template: str | None = None, at: date | None = None
+    store: GraphStore,
+    scope: str,
+    template: str | None = None,
+    at: date | None = None,
+    expiring_days: int = EXPIRING_DAYS,
 ) -> CoverageReport:
     """Coverage of ``scope`` (a place code) against ``template`` or all applicable templates."""
     at = at or today()
-    prefetch = getattr(store, "prefetch_coverage", None)
-    if prefetch is not None:  # a remote store fetches the region in a few round trips
-        store = prefetch(scope)
-    root = store.get(Place, scope)
-    if root is None:
-        raise NotFound(f"no place {scope!r}", [scope])
+    store = planning_store(store, scope)  # a remote store: the region in a few round trips
+    region = region_of(store, scope, at)
     if template is not None:
         chosen = store.get(RoleTemplate, template)
         if chosen is None:
             raise NotFound(f"no role template {template!r}", [template])
         templates = [chosen]
     else:
-        templates = templates_for(store, root, at)
-
-    places = [root, *descendants(store, Place, scope, at)]
-    township_of: dict[str, Place | None] = {}
-    county_of: dict[str, Place | None] = {}
-    for p in places:
-        chain = [p, *ancestors(store, Place, p.code)]
-        township_of[p.code] = next((a for a in chain if a.level is Level.TOWNSHIP), None)
-        county_of[p.code] = next((a for a in chain if a.level is Level.COUNTY), None)
-    counties = sorted(
-        {c.code: c for c in county_of.values() if c is not None}.values(), key=lambda c: c.code
+        templates = templates_for(store, region.root, at)
+    entries = _entries(store, region, templates, at, at + timedelta(days=expiring_days))
+    entries.sort(key=lambda e: (e.subject_kind != "place", e.subject, e.template, e.role))
+    levels = Counter(p.level for p in region.places)
+    return CoverageReport(
+        scope=region.root,
+        at=at,
+        templates=tuple(templates),
+        entries=tuple(entries),
+        rollups=tuple(_rollups(store, entries)),
+        places_per_level={lvl: levels[lvl] for lvl in Level if lvl in levels},
+        grids_per_tier=dict(sorted(Counter(g.tier for g in region.grids).items())),
+        uncovered_places=tuple(uncovered_places(store, region)),
+        expiring_days=expiring_days,
     )
-    grids = [
-        g for c in counties for g in store.referrers(Grid, "county", c.code) if in_force(g, at)
-    ]
-    grids = [g for g in grids if _grid_in_scope(store, g, root, at)]
 
+
+def _entries(
+    store: GraphStore, region: Region, templates: list[RoleTemplate], at: date, soon: date
+) -> list[CoverageEntry]:
     entries: list[CoverageEntry] = []
     for t in templates:
         reqs = _requirements(store, t, at)
         region_ok = {
             p.code
-            for p in places
+            for p in region.places
             if p.code == t.region
             or any(a.code == t.region for a in ancestors(store, Place, p.code))
         }
         if t.grid_tier is not None:
             subjects = [
-                ("grid", g.code, g.name, _grid_place(store, g, at))
-                for g in grids
+                ("grid", g.code, g.name, region.anchor_of.get(g.code))
+                for g in region.grids
                 if g.tier == t.grid_tier and g.county in region_ok
             ]
         else:
             subjects = [
                 ("place", p.code, p.name, p.code)
-                for p in places
+                for p in region.places
                 if p.code in region_ok
                 and (t.place_level is None or p.level is t.place_level)
                 and (not t.place_kind or p.kind == t.place_kind)
             ]
         for kind, key, name, anchor in subjects:
+            town = region.township_of.get(anchor) if anchor else None
+            county = region.county_of.get(anchor) if anchor else None
             for r in reqs:
-                seats, holders, status, ended = _status(store, kind, key, r.role, r.min, at)
-                town = township_of.get(anchor) if anchor else None
-                county = county_of.get(anchor) if anchor else None
+                seats = _status(store, kind, key, r, at, soon)
                 entries.append(
                     CoverageEntry(
-                        key,
-                        kind,
-                        name,
-                        town.code if town else None,
-                        county.code if county else None,
-                        t.code,
-                        r.role,
-                        r.min,
-                        seats,
-                        holders,
-                        status,
-                        ended if status != "filled" else None,
+                        subject=key,
+                        subject_kind=kind,
+                        subject_name=name,
+                        township=town.code if town else None,
+                        county=county.code if county else None,
+                        template=t.code,
+                        role=r.role,
+                        required=r.min,
+                        seats=seats.seats,
+                        holders=seats.holders,
+                        status=seats.status,
+                        last_term_ended=seats.ended,
+                        maximum=r.max,
+                        term_ends=seats.term_ends,
                     )
                 )
-    entries.sort(key=lambda e: (e.subject_kind != "place", e.subject, e.template, e.role))
-    return CoverageReport(
-        scope=root,
-        at=at,
-        templates=tuple(templates),
-        entries=tuple(entries),
-        rollups=tuple(_rollups(store, entries)),
-        places_per_level=dict(
-            sorted(
-                Counter(p.level for p in places).items(), key=lambda kv: list(Level).index(kv[0])
-            )
-        ),
-        grids_per_tier=dict(sorted(Counter(g.tier for g in grids).items())),
-        uncovered_places=tuple(_uncovered(store, places, grids, counties, at)),
-    )
-
-
-def _grid_place(store: GraphStore, grid: Grid, at: date) -> str | None:
-    """A place the grid (or its nearest ancestor) covers, to roll grids up by township."""
-    node: Grid | None = grid
-    while node is not None:
-        links = [c for c in store.referrers(Coverage, "grid", node.code) if in_force(c, at)]
-        if links:
-            return links[0].place
-        node = store.get(Grid, node.parent) if node.parent else None
-    return None
-
-
-def _grid_in_scope(store: GraphStore, grid: Grid, root: Place, at: date) -> bool:
-    if root.level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
-        return True
-    anchor = _grid_place(store, grid, at)
-    if anchor is None:
-        return False
-    return anchor == root.code or any(a.code == root.code for a in ancestors(store, Place, anchor))
+    return entries
 
 
 def _rollups(store: GraphStore, entries: list[CoverageEntry]) -> list[Rollup]:
@@ -262,13 +295,12 @@ def _rollups(store: GraphStore, entries: list[CoverageEntry]) -> list[Rollup]:
     return [rollups[k] for k in sorted(rollups)]
 
 
-def _uncovered(
-    store: GraphStore, places: list[Place], grids: list[Grid], counties: list[Place], at: date
-) -> list[Place]:
-    """Places at the level each county's lowest grid tier maps to that no such grid covers."""
-    out: list[Place] = []
-    for county in counties:
-        tiers = [g.tier for g in grids if g.county == county.code]
+def lowest_grids(store: GraphStore, region: Region) -> dict[str, tuple[set[str], Level]]:
+    """Per county of the region: the codes of its lowest-tier grids and the level that tier
+    maps to (``GridTier``; hamlet when unmapped)."""
+    out: dict[str, tuple[set[str], Level]] = {}
+    for county in region.counties:
+        tiers = [g.tier for g in region.grids if g.county == county.code]
         if not tiers:
             continue
         lowest = max(tiers)
@@ -276,17 +308,32 @@ def _uncovered(
             (
                 t.level
                 for t in store.referrers(GridTier, "county", county.code)
-                if t.tier == lowest and in_force(t, at)
+                if t.tier == lowest and in_force(t, region.at)
             ),
             Level.HAMLET,
         )
-        lowest_codes = {g.code for g in grids if g.county == county.code and g.tier == lowest}
-        for p in places:
-            if p.level is not mapped or not in_force(p, at):
-                continue
-            if p.code[:6] != county.code[:6]:
-                continue
-            links = store.referrers(Coverage, "place", p.code)
-            if not any(c.grid in lowest_codes and in_force(c, at) for c in links):
-                out.append(p)
+        codes = {g.code for g in region.grids if g.county == county.code and g.tier == lowest}
+        out[county.code] = (codes, mapped)
     return out
+
+
+def lowest_cover(store: GraphStore, region: Region) -> dict[str, list[str]]:
+    """Places at the level of their county's lowest grid tier -> the lowest grids covering them."""
+    lowest = lowest_grids(store, region)
+    out: dict[str, list[str]] = {}
+    for p in region.places:
+        county = region.county_of.get(p.code)
+        if county is None or county.code not in lowest:
+            continue
+        codes, mapped = lowest[county.code]
+        if p.level is not mapped:
+            continue
+        links = store.referrers(Coverage, "place", p.code)
+        out[p.code] = sorted(c.grid for c in links if c.grid in codes and in_force(c, region.at))
+    return out
+
+
+def uncovered_places(store: GraphStore, region: Region) -> list[Place]:
+    """Places at the level each county's lowest grid tier maps to that no such grid covers."""
+    cover = lowest_cover(store, region)
+    return [p for p in region.places if cover.get(p.code) == []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -46,21 +47,27 @@ def test_demo_coverage_reports_the_planted_gaps(demo: GraphStore) -> None:
     assert report.grids_per_tier == {1: 143, 2: 725, 3: 1696}
     missing = {(e.subject, e.role) for e in report.entries if e.status == "missing"}
     assert missing == set(gaps.missing_seats)
+
+    def seats(post_ids: tuple[str, ...]) -> set[tuple[str | None, str]]:
+        posts = [demo.get(Post, p) for p in post_ids]
+        return {(p.place or p.grid, p.role) for p in posts if p is not None}
+
     vacant = {(e.subject, e.role) for e in report.entries if e.status == "vacant"}
-    expected = set()
-    for post_id in (*gaps.vacant_posts, *gaps.expired_posts, *gaps.vacant_grid_posts):
-        post = demo.get(Post, post_id)
-        assert post is not None
-        expected.add((post.place or post.grid, post.role))
-    assert vacant == expected
-    expired = {(e.subject, e.role) for e in report.entries if e.last_term_ended is not None}
-    assert len(expired) == len(gaps.expired_posts)
+    assert vacant == seats((*gaps.vacant_posts, *gaps.vacant_grid_posts))
+    expired = {(e.subject, e.role) for e in report.entries if e.status == "expired"}
+    assert expired == seats(gaps.expired_posts)
+    assert all(e.last_term_ended is not None for e in report.entries if e.status == "expired")
     assert {p.code for p in report.uncovered_places} == set(gaps.uncovered_hamlets)
     county = next(r for r in report.rollups if r.code == COUNTY)
     assert county.counts["missing"] == len(gaps.missing_seats)
     assert sum(r.counts["vacant"] for r in report.rollups if r.level is Level.TOWNSHIP) == len(
-        expected
+        vacant
     )
+    # terms ending within 90 days are flagged, the others are filled
+    soon = {e.term_ends for e in report.entries if e.status == "expiring"}
+    assert soon and all(DEMO_TODAY <= d <= DEMO_TODAY + timedelta(days=90) for d in soon if d)
+    assert county.fill_rate == county.met / county.total
+    assert county.met == report.count("filled") + report.count("expiring")
 
 
 def test_demo_responsible_for_every_village(demo: GraphStore) -> None:
