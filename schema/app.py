@@ -26,6 +26,8 @@ from registry.model import Place
 from registry.store.base import GraphStore
 from schema.api import schema as default_schema
 from schema.context import Context
+from schema.dashboard import dashboard_router
+from schema.exports import exports_router
 from schema.errors import format_error
 from schema.explorer import STATIC_DIR, graphiql_html
 
@@ -97,6 +99,8 @@ def create_app(
         router.limiter = anyio.CapacityLimiter(workers)
     app.include_router(router, prefix="/graphql")
     app.mount("/graphiql/static", StaticFiles(directory=STATIC_DIR), name="graphiql-static")
+    app.include_router(exports_router(), prefix="/exports")
+    app.include_router(dashboard_router(), prefix="/dashboard")
     app.state.store = store
 
     @app.get("/healthz")
