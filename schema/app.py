@@ -27,9 +27,9 @@ from registry.store.base import GraphStore
 from schema.api import schema as default_schema
 from schema.context import Context
 from schema.dashboard import dashboard_router
-from schema.exports import exports_router
 from schema.errors import format_error
 from schema.explorer import STATIC_DIR, graphiql_html
+from schema.exports import exports_router
 
 __all__ = ["create_app"]
 
