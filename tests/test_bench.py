@@ -88,3 +88,24 @@ def test_routing_batch_benchmark_smoke() -> None:
     assert http["singles"]["posts"] == 50 and http["batch"]["posts"] == 1
     assert {"embedded_singles_vs_batch", "http_singles_vs_batch"} <= set(doc["ratios"])
     assert doc["validation"]["all_valid"] is True
+
+
+def test_coverage_benchmark_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.coverage", "--smoke"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    doc = json.loads(done.stdout)
+    assert doc["validation"]["counts_scale_with_copies"] is True
+    one, two = doc["sizes"]
+    assert (one["counties"], two["counties"]) == (1, 2)
+    assert two["nodes"] > 1.9 * one["nodes"] and one["a5_ms"] > 0
+    assert sum(one["statuses"].values()) > 2000 and one["uncovered"] == 2
+    for name in ("coverage", "territory", "workload", "structure", "reach"):
+        assert one["reports"][name]["ms"] > 0 and name in doc["per_node_growth_smallest_to_largest"]
+    assert isinstance(doc["targets"]["demo_county_coverage_under_100_ms"], bool)

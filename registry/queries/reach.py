@@ -21,8 +21,13 @@ when the distance is at most ``minutes`` of travel at ``speed_kmh`` (default: 15
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+import shapely
 
 from registry.codes import Level
 from registry.geo import distance_m, parse_geometry
@@ -86,13 +91,14 @@ def reach_of(store: GraphStore, region: Region, minutes: float, speed_kmh: float
     within = 0
     outside: list[tuple[Place, float]] = []
     spots = [centroid[o.place] for o in points]
+    nearest = _nearest_finder(spots)
     for p in measured:
         x, y = centroid[p.code]
-        nearest = min((distance_m(x, y, px, py) for px, py in spots), default=float("inf"))
-        if nearest <= radius:
+        metres = nearest(x, y)
+        if metres <= radius:
             within += 1
         else:
-            outside.append((p, nearest))
+            outside.append((p, metres))
     outside.sort(key=lambda item: (-item[1], item[0].code))
     return Reach(
         minutes=minutes,
@@ -106,6 +112,25 @@ def reach_of(store: GraphStore, region: Region, minutes: float, speed_kmh: float
         within=within,
         outside=tuple(outside),
     )
+
+
+def _nearest_finder(spots: list[tuple[float, float]]) -> Callable[[float, float], float]:
+    """A function giving the metres from a point to the nearest of ``spots``: an STRtree in a
+    local equirectangular frame (longitudes scaled by the cosine of the mean latitude), checked
+    with ``distance_m`` over the candidates no farther than the tree's nearest."""
+    if not spots:
+        return lambda x, y: float("inf")
+    scale = math.cos(math.radians(statistics.fmean(y for _, y in spots)))
+    tree = shapely.STRtree([shapely.Point(x * scale, y) for x, y in spots])
+
+    def nearest(x: float, y: float) -> float:
+        i = int(tree.nearest(shapely.Point(x * scale, y)))
+        best = distance_m(x, y, *spots[i])
+        reach = best / 111_000.0 * 1.01 + 1e-9  # degrees: every spot possibly nearer
+        near = tree.query(shapely.box(x * scale - reach, y - reach, x * scale + reach, y + reach))
+        return min([best, *(distance_m(x, y, *spots[int(j)]) for j in near)])
+
+    return nearest
 
 
 def _measured_level(region: Region, centroid: dict[str, tuple[float, float]]) -> Level | None:
