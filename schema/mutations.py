@@ -1,6 +1,10 @@
 """Mutations: create and update places, grids, persons and organizations; create seats, assign
-and end posts. Every mutation is one atomic, audited store write; invariant violations come back
-as GraphQL errors with a stable code."""
+and end posts; apply, edit and end staffing standards (role templates). Every mutation is one
+atomic, audited store write; invariant violations come back as GraphQL errors with a stable code.
+
+Role templates are versioned in time: editing one ends the requirements it no longer lists (the
+day before ``effectiveFrom``, default today) rather than deleting them, and ending one sets the
+last day of the template and its requirements; earlier days still read the old standard."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from loaders.presets import Need, preset_changes, template_changes
 from registry import model as m
 from registry.errors import InvalidInput, NotFound
 from schema.nodes import (
@@ -23,6 +28,7 @@ from schema.nodes import (
     Person,
     Place,
     Post,
+    RoleTemplate,
 )
 
 __all__ = ["Mutation"]
@@ -120,6 +126,34 @@ class PostInput:
     label: str = ""
     id: strawberry.ID | None = None
     valid_from: date | None = None
+
+
+@strawberry.input(
+    description="A role a staffing standard requires: at least `min` holders, at most `max` "
+    "(no upper limit when omitted)."
+)
+class RequirementInput:
+    role: str
+    min: int = 1
+    max: int | None = None
+
+
+@strawberry.input(
+    description="A staffing standard (role template) for a region (a county or any ancestor): "
+    "the roles each place of a level (optionally of a kind, such as 社区) or each grid of a tier "
+    "needs. Exactly one of `placeLevel` or `gridTier`. `requirements` replaces the required "
+    "roles (roles no longer listed are ended, not deleted); omitted, they are kept."
+)
+class RoleTemplateInput:
+    code: str
+    name: str
+    region: str
+    place_level: LevelEnum | None = None  # type: ignore[valid-type]
+    place_kind: str | None = None
+    grid_tier: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    requirements: list[RequirementInput] | None = None
 
 
 def _fields(obj: object) -> dict[str, Any]:
@@ -258,3 +292,83 @@ class Mutation:
         ended = [dataclasses.replace(h, valid_to=end) for h in current]
         _write(info, list(ended), "end_post", reason)
         return [Holding.of(h) for h in ended]
+
+    @strawberry.mutation(
+        description="Apply a shipped staffing standard (luocheng-seven-roles, baise-five-ones, "
+        "fuxin-community-police, fuxin-village-auxiliary, grid-worker-per-micro-grid) to a region: "
+        "its templates (codes `<name>@<region>`, `/<suffix>` when several), requirements and any "
+        "missing roles. Applying it again changes nothing. Returns the preset's templates."
+    )
+    def apply_preset(
+        self,
+        info: Ctx,
+        name: str,
+        region: str,
+        valid_from: date | None = None,
+        grid_tier: int = 3,
+        reason: str | None = None,
+    ) -> list[RoleTemplate]:
+        records, templates = preset_changes(
+            info.context.store, name.strip(), region.strip(), valid_from, grid_tier
+        )
+        if records:
+            _write(info, records, "apply_preset", reason)
+        return [RoleTemplate.of(t) for t in templates]
+
+    @strawberry.mutation(
+        description="Create or edit a role template and its requirements in one write. With "
+        "`requirements`, roles no longer listed are ended the day before `effectiveFrom` (default: "
+        "today for a stored template, its `validFrom` for a new one) and new roles start that day; "
+        "counts of roles still listed are updated."
+    )
+    def upsert_role_template(
+        self,
+        info: Ctx,
+        input: RoleTemplateInput,
+        effective_from: date | None = None,
+        reason: str | None = None,
+    ) -> RoleTemplate:
+        values = _fields(input)
+        reqs: list[RequirementInput] | None = values.pop("requirements", None)
+        values["code"] = values["code"].strip()
+        values["region"] = values["region"].strip()
+        values["place_kind"] = values.get("place_kind") or None
+        template = m.RoleTemplate(**values)
+        needs = None if reqs is None else [Need(r.role.strip(), r.min, r.max) for r in reqs]
+        records = template_changes(info.context.store, template, needs, effective_from)
+        if records:
+            _write(info, records, "upsert_role_template", reason)
+        return RoleTemplate.of(template)
+
+    @strawberry.mutation(
+        description="End a role template on `validTo` (its last day), with its requirements; "
+        "they stay readable at earlier days."
+    )
+    def end_role_template(
+        self, info: Ctx, code: str, valid_to: date, reason: str | None = None
+    ) -> RoleTemplate:
+        store = info.context.store
+        key = code.strip()
+        old = store.get(m.RoleTemplate, key)
+        if old is None:
+            raise NotFound(f"no role template {key!r}", [key])
+        if old.valid_from is not None and valid_to < old.valid_from:
+            raise InvalidInput(
+                f"role template {old.code} starts on {old.valid_from}; it cannot end on {valid_to}",
+                [old.code],
+                "validTo",
+            )
+        if old.valid_to is not None and old.valid_to <= valid_to:
+            raise InvalidInput(
+                f"role template {old.code} already ended on {old.valid_to}", [old.code], "validTo"
+            )
+        ended = dataclasses.replace(old, valid_to=valid_to)
+        # Requirements starting after the end were never in force with it: left as they are.
+        reqs = [
+            dataclasses.replace(r, valid_to=valid_to)
+            for r in store.referrers(m.Requirement, "template", old.code)
+            if (r.valid_to is None or r.valid_to > valid_to)
+            and (r.valid_from is None or r.valid_from <= valid_to)
+        ]
+        _write(info, [ended, *reqs], "end_role_template", reason)
+        return RoleTemplate.of(ended)
