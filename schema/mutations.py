@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from loaders.presets import Need, preset_changes, template_changes
 from registry import model as m
 from registry.errors import InvalidInput, NotFound
+from registry.standards import Need, preset_changes, template_changes
 from schema.nodes import (
     Ctx,
     Grid,

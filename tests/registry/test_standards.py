@@ -34,15 +34,6 @@ from datetime import date
 
 import pytest
 
-from loaders.demo_data import ROLES
-from loaders.presets import (
-    PRESETS,
-    ROLE_RECORDS,
-    Need,
-    apply_preset,
-    preset_records,
-    template_changes,
-)
 from registry.codes import Level
 from registry.errors import InvalidInput, NotFound
 from registry.model import (
@@ -59,6 +50,15 @@ from registry.model import (
     RoleTemplate,
 )
 from registry.queries.coverage import coverage_report
+from registry.roles import ROLES
+from registry.standards import (
+    PRESETS,
+    ROLE_RECORDS,
+    Need,
+    apply_preset,
+    preset_records,
+    template_changes,
+)
 from registry.store import GraphStore
 
 AT = date(2026, 11, 1)

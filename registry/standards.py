@@ -51,11 +51,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from loaders.demo_data import NO_FALLBACK_ROLES, ROLES
 from registry.codes import Level
 from registry.errors import InvalidInput, NotFound
 from registry.model import AnyRecord, Place, Requirement, Role, RoleTemplate
 from registry.queries.hierarchy import today
+from registry.roles import NO_FALLBACK_ROLES, ROLES
 from registry.store.base import GraphStore
 
 __all__ = [
