@@ -4,6 +4,7 @@ gridreg serve [--store URL] [--demo] [--processes N]   run the GraphQL service (
 gridreg load PATH [--store URL]          import a canonical folder, all or nothing
 gridreg export PATH [--store URL]        write the canonical folder
 gridreg demo [--store URL | --out PATH]  create the demo county
+gridreg coverage SCOPE [--format F] [--out FILE]  export the coverage gaps (json, csv, xlsx)
 gridreg schema                           print the GraphQL SDL
 """
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from registry.errors import GridregError, InvalidInput, LoadError
 from registry.model import Grid, Place
+from registry.queries.coverage import EXPIRING_DAYS
 from registry.settings import Settings
 from registry.store import GraphStore, open_store
 
@@ -201,6 +203,79 @@ def demo(
             )
     except GridregError as exc:
         _fail(exc)
+
+
+@app.command()
+def coverage(
+    scope: Annotated[str, typer.Argument(help="Place code of the scope (e.g. a county).")],
+    store: StoreOpt = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="One role template (default: every template applying to the scope)."),
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="The day, YYYY-MM-DD (default today).")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (the whole report), csv (the gaps, UTF-8 with BOM for Excel) or xlsx "
+            "(sheets 缺口, 汇总, 未覆盖).",
+        ),
+    ] = "json",
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write. Without it json and csv go to standard output, and xlsx is "
+            "written to coverage-<scope>-<at>.xlsx in the current directory.",
+        ),
+    ] = None,
+    expiring_days: Annotated[
+        int, typer.Option(min=0, help="A term ending within this many days is expiring.")
+    ] = EXPIRING_DAYS,
+    territory: Annotated[
+        bool, typer.Option(help="Add the territory report (xlsx sheet 网格问题, json).")
+    ] = False,
+) -> None:
+    """Export the coverage gaps of SCOPE with Chinese headers: json, csv or xlsx.
+
+    Without --out, json and csv go to standard output and xlsx is written to
+    coverage-<scope>-<at>.xlsx in the current directory.
+    """
+    from datetime import date
+
+    from registry.queries.coverage import MET, coverage_report
+    from registry.queries.territory import territory_report
+    from schema.coverage_export import export_coverage, export_filename, parse_format
+
+    try:
+        kind = parse_format(fmt)
+        try:
+            day = date.fromisoformat(at) if at else None
+        except ValueError:
+            raise InvalidInput(f"--at: {at!r} is not a day (YYYY-MM-DD)", field="at") from None
+        with _open(store) as the_store:
+            report = coverage_report(the_store, scope, template, day, expiring_days)
+            found = territory_report(the_store, report.scope.code, report.at) if territory else None
+            data = export_coverage(report, the_store, kind, found)
+    except GridregError as exc:
+        _fail(exc)
+        return
+    target = out_file
+    if target is None and kind == "xlsx":
+        target = Path(export_filename(report, kind))
+    if target is None:
+        typer.echo(data, nl=False)
+        return
+    target.write_bytes(data)
+    gaps = sum(1 for e in report.entries if e.status not in MET)
+    err.print(
+        f"{gaps} gap(s) of {report.scope.name} on {report.at} written to {target}",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()

@@ -13,6 +13,7 @@ from registry.queries import structure as qs
 from registry.queries import territory as qt
 from registry.queries import workload as qw
 from schema.context import Context
+from schema.exports import ExportFormat, report_export_url
 from schema.nodes import Ctx, Grid, LevelEnum, Organization, Person, Place, RoleTemplate
 from schema.pagination import Connection, paginate
 
@@ -410,6 +411,14 @@ class CoverageReport:
         r = self.report
         found = qr.reach_report(info.context.store, r.scope.code, r.at, minutes, speed_kmh)
         return Reach.of(found)
+
+    @strawberry.field(
+        description="Relative URL downloading this report (scope, day, template, expiring days) "
+        "as a file: XLSX (sheets 缺口, 汇总, 未覆盖), CSV of the gaps (UTF-8 with BOM) or JSON; "
+        "Chinese headers."
+    )
+    def export_url(self, format: ExportFormat = ExportFormat.XLSX) -> str:
+        return report_export_url(self.report, format.value)
 
     @staticmethod
     def of(r: q.CoverageReport) -> CoverageReport:

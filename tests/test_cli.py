@@ -1,13 +1,23 @@
-"""The command line: demo → load → export round trip, and a malformed load refused intact."""
+"""The command line: demo → load → export round trip, a malformed load refused intact, and the
+coverage exports."""
 
 from __future__ import annotations
 
+import csv
 import filecmp
+import io
 from pathlib import Path
 
+import openpyxl
+import orjson
+import pytest
 from typer.testing import CliRunner
 
 from gridreg_cli import app
+from loaders.demo import DEMO_COUNTY, DEMO_TODAY
+from registry.queries.coverage import coverage_report
+from registry.store import open_store
+from schema.coverage_export import export_coverage
 
 runner = CliRunner()
 
@@ -81,3 +91,78 @@ def test_cli_unreachable_neo4j_is_a_clear_error_without_credentials() -> None:
     assert result.exit_code == 1
     assert "BACKEND_UNAVAILABLE" in result.output and "bolt://127.0.0.1:9" in result.output
     assert "s3cret-pw" not in result.output and "Traceback" not in result.output
+
+
+# --- gridreg coverage -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store holding the demo county, created with ``gridreg demo``."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('coverage') / 'demo.db'}"
+    created = runner.invoke(app, ["demo", "--store", url])
+    assert created.exit_code == 0, created.output
+    return url
+
+
+def _direct_export(url: str, fmt: str) -> bytes:
+    with open_store(url) as store:
+        report = coverage_report(store, DEMO_COUNTY, at=DEMO_TODAY)
+        return export_coverage(report, store, fmt)
+
+
+def test_cli_coverage_json_to_stdout_by_default(demo_url: str) -> None:
+    result = runner.invoke(
+        app, ["coverage", DEMO_COUNTY, "--store", demo_url, "--at", DEMO_TODAY.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    body = orjson.loads(result.stdout_bytes)
+    assert body["scope"]["name"] == "罗城仫佬族自治县" and body["at"] == "2026-11-01"
+    assert len(body["gaps"]) == 16
+    assert {g["status"] for g in body["gaps"]} == {"missing", "vacant", "expired"}
+    assert result.stdout_bytes == _direct_export(demo_url, "json")
+
+
+def test_cli_coverage_csv_and_xlsx_files(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = ["--at", DEMO_TODAY.isoformat(), "--store", demo_url]
+    target = tmp_path / "缺口.csv"
+    written = runner.invoke(app, ["coverage", DEMO_COUNTY, *day, "-f", "csv", "--out", str(target)])
+    assert written.exit_code == 0, written.output
+    assert "16 gap(s)" in written.output
+    data = target.read_bytes()
+    assert data.startswith("\ufeff".encode()) and data == _direct_export(demo_url, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 16 and {r["状态"] for r in rows} == {"缺岗", "空缺", "已到期"}
+
+    monkeypatch.chdir(tmp_path)  # xlsx without --out: the default name in the current folder
+    book = runner.invoke(app, ["coverage", DEMO_COUNTY, *day, "--format", "xlsx"])
+    assert book.exit_code == 0, book.output
+    default = tmp_path / f"coverage-{DEMO_COUNTY}-2026-11-01.xlsx"
+    assert default.read_bytes() == _direct_export(demo_url, "xlsx")
+    wb = openpyxl.load_workbook(default)
+    assert wb.sheetnames == ["缺口", "汇总", "未覆盖"] and wb["缺口"].max_row == 17
+
+
+def test_cli_coverage_help_says_where_xlsx_goes() -> None:
+    result = runner.invoke(app, ["coverage", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "xlsx is written to coverage-<scope>-<at>.xlsx in the current directory" in text
+    assert "UTF-8 with BOM" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["451225999000"], "NOT_FOUND"),
+        ([DEMO_COUNTY, "--template", "no-such-standard"], "NOT_FOUND"),
+        ([DEMO_COUNTY, "--at", "2026-02-30"], "INVALID_INPUT"),
+        ([DEMO_COUNTY, "--format", "pdf"], "INVALID_INPUT"),
+    ],
+)
+def test_cli_coverage_errors(demo_url: str, args: list[str], code: str) -> None:
+    result = runner.invoke(app, ["coverage", *args, "--store", demo_url])
+    assert result.exit_code == 1
+    assert code in result.output and "Traceback" not in result.output

@@ -235,12 +235,7 @@ def _entries(
     entries: list[CoverageEntry] = []
     for t in templates:
         reqs = _requirements(store, t, at)
-        region_ok = {
-            p.code
-            for p in region.places
-            if p.code == t.region
-            or any(a.code == t.region for a in ancestors(store, Place, p.code))
-        }
+        region_ok = set(region.under.get(t.region, ()))
         if t.grid_tier is not None:
             subjects = [
                 ("grid", g.code, g.name, region.anchor_of.get(g.code))

@@ -40,6 +40,7 @@ class Region:
     counties: tuple[Place, ...]
     grids: tuple[Grid, ...]
     anchor_of: dict[str, str | None]  # grid code -> a place it (or its nearest ancestor) covers
+    under: dict[str, tuple[str, ...]]  # a place or ancestor code -> region places at or below it
 
     def contains(self, code: str) -> bool:
         """True when place ``code`` is in the region."""
@@ -74,8 +75,11 @@ def region_of(store: GraphStore, scope: str, at: date) -> Region:
     places = [root, *descendants(store, Place, scope, at)]
     township_of: dict[str, Place | None] = {}
     county_of: dict[str, Place | None] = {}
+    under: dict[str, list[str]] = {}
     for p in places:
         chain = [p, *ancestors(store, Place, p.code)]
+        for a in chain:
+            under.setdefault(a.code, []).append(p.code)
         township_of[p.code] = next((a for a in chain if a.level is Level.TOWNSHIP), None)
         county_of[p.code] = next((a for a in chain if a.level is Level.COUNTY), None)
     counties = sorted(
@@ -96,4 +100,5 @@ def region_of(store: GraphStore, scope: str, at: date) -> Region:
         counties=tuple(counties),
         grids=tuple(grids),
         anchor_of={g.code: anchor_of[g.code] for g in grids},
+        under={code: tuple(found) for code, found in under.items()},
     )
