@@ -240,7 +240,8 @@ def _entries(
             subjects = [
                 ("grid", g.code, g.name, region.anchor_of.get(g.code))
                 for g in region.grids
-                if g.tier == t.grid_tier and g.county in region_ok
+                if g.tier == t.grid_tier
+                and (g.county in region_ok or region.anchor_of.get(g.code) in region_ok)
             ]
         else:
             subjects = [

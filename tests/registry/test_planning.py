@@ -253,3 +253,13 @@ def test_unknown_scope(empty_store: GraphStore) -> None:
     for report in (territory_report, workload_report, structure_report, reach_report):
         with pytest.raises(NotFound):
             report(store, "451225999000", AT)
+
+
+def test_a_township_report_is_the_county_report_restricted_to_it(demo: GraphStore) -> None:
+    county = coverage_report(demo, "451225000000", at=DEMO_TODAY)
+    township = "451225100000"
+    mine = coverage_report(demo, township, at=DEMO_TODAY)
+    assert mine.entries == tuple(e for e in county.entries if e.township == township)
+    assert any(e.subject_kind == "grid" for e in mine.entries)
+    rollup = next(r for r in county.rollups if r.code == township)
+    assert sum(1 for _ in mine.entries) == rollup.total
