@@ -27,6 +27,7 @@ __all__ = [
     "LoadIssue",
     "NotFound",
     "SecondParentError",
+    "TimeBudgetExceeded",
     "UnknownReferenceError",
 ]
 
@@ -93,6 +94,12 @@ class BackendUnavailable(GridregError):
     """The store cannot be reached or failed; the write was not acknowledged."""
 
     code = "BACKEND_UNAVAILABLE"
+
+
+class TimeBudgetExceeded(GridregError):
+    """The request's time budget ran out before this part of the answer was computed."""
+
+    code = "TIME_BUDGET_EXCEEDED"
 
 
 @dataclass(frozen=True, slots=True)

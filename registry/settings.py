@@ -4,6 +4,8 @@
 'memory://'
 >>> Settings(_env_file=None).store
 'sqlite:///gridreg.db'
+>>> Settings(_env_file=None, production=True).effective().introspection
+False
 """
 
 from __future__ import annotations
@@ -30,3 +32,18 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     graphiql: bool = True
     introspection: bool = True
+    suggestions: bool = True  # "Did you mean ...?" in validation errors
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    budget_ms: int = 10_000  # per request; long operations stop and say "incomplete"
+    #: One switch for a production service: no GraphiQL, no introspection, no suggestions.
+    production: bool = False
+
+    def effective(self) -> Settings:
+        """These settings with ``production`` applied."""
+        if not self.production:
+            return self
+        return self.model_copy(
+            update={"graphiql": False, "introspection": False, "suggestions": False}
+        )

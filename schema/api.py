@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from schema.coverage import CoverageQuery
 from schema.errors import error_code
 from schema.geo import GeoQuery
+from schema.guards import Guard, Limits
 from schema.lookups import LookupQuery
 from schema.mutations import Mutation
 from schema.routing import RoutingQuery
@@ -41,13 +42,18 @@ class GridregSchema(strawberry.Schema):
                 log.info("request error %s at %s", code, err.path)
 
 
-def build_schema(**options: Any) -> strawberry.Schema:
-    """A new schema with parser and validation caches (module-level LRU caches shared by
-    every request; the factories only build the per-request extension objects)."""
+def build_schema(limits: Limits | None = None, **options: Any) -> strawberry.Schema:
+    """A new schema with the request guards (``schema.guards``, rules built once, here) and
+    parser and validation caches (module-level LRU caches shared by every request; the
+    factories only build the per-request extension objects)."""
     return GridregSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=[
+            Guard.factory(limits or Limits()),
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+        ],
         **options,
     )
 

@@ -24,12 +24,14 @@ from strawberry.types import ExecutionResult
 from registry.errors import BackendUnavailable
 from registry.model import Place
 from registry.store.base import GraphStore
+from schema.api import build_schema
 from schema.api import schema as default_schema
 from schema.context import Context
 from schema.dashboard import dashboard_router
 from schema.errors import format_error
 from schema.explorer import STATIC_DIR, graphiql_html
 from schema.exports import exports_router
+from schema.guards import Budget, Limits
 
 __all__ = ["create_app"]
 
@@ -55,14 +57,20 @@ class GridregRouter(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 
+    suggestions: bool = True
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
-            response["errors"] = [format_error(e) for e in result.errors]
-        if result.extensions:
-            response["extensions"] = result.extensions
+            response["errors"] = [format_error(e, self.suggestions) for e in result.errors]
+        extensions = dict(result.extensions or {})
+        budget = getattr(request.state, "budget", None)
+        if budget is not None and budget.incomplete:
+            extensions["incomplete"] = True
+        if extensions:
+            response["extensions"] = extensions
         return response
 
 
@@ -76,12 +84,22 @@ def _run_in_thread_loop(operation: Any) -> Any:
 
 
 def create_app(
-    store: GraphStore, *, max_page_size: int = 100, graphiql: bool = True, workers: int = 32
+    store: GraphStore,
+    *,
+    max_page_size: int = 100,
+    graphiql: bool = True,
+    workers: int = 32,
+    limits: Limits | None = None,
 ) -> FastAPI:
-    """The app serving ``store`` (``workers``: concurrent operations on a remote store)."""
+    """The app serving ``store`` (``workers``: concurrent operations on a remote store;
+    ``limits``: the request guards, see ``schema.guards``)."""
+    limits = limits or Limits()
+    the_schema = default_schema if limits == Limits() else build_schema(limits)
 
-    async def get_context() -> Context:
-        return Context(store=store, max_page_size=max_page_size)
+    async def get_context(request: Request) -> Context:
+        budget = Budget(limits.budget_ms)
+        request.state.budget = budget
+        return Context(store=store, max_page_size=max_page_size, budget=budget)
 
     app = FastAPI(
         title="gridreg",
@@ -90,11 +108,12 @@ def create_app(
         openapi_url=None,
     )
     router = GridregRouter(
-        default_schema,
+        the_schema,
         context_getter=get_context,
         graphql_ide="graphiql" if graphiql else None,
         allow_queries_via_get=False,
     )
+    router.suggestions = limits.suggestions
     if store.remote:
         router.limiter = anyio.CapacityLimiter(workers)
     app.include_router(router, prefix="/graphql")

@@ -16,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from registry.model import AnyRecord
 from registry.store.base import GraphStore
+from schema.guards import Budget
 
 __all__ = ["Context", "RecordsByKeyLoader", "ReferrersByKeyLoader"]
 
@@ -45,9 +46,16 @@ class ReferrersByKeyLoader(DataLoader[str, list[R]], Generic[R]):
 class Context(BaseContext):
     """What every resolver gets as ``info.context``."""
 
-    def __init__(self, store: GraphStore, actor: str = "api", max_page_size: int = 100) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        actor: str = "api",
+        max_page_size: int = 100,
+        budget: Budget | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
+        self.budget = budget or Budget(10_000)
         self.actor = actor
         self.max_page_size = max_page_size
         self._by_key: dict[str, Any] = {}

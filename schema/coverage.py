@@ -346,6 +346,21 @@ class Reach:
         )
 
 
+_BUDGET = (
+    " Null when the request's time budget has run out (the response then says "
+    "`extensions.incomplete`)."
+)
+
+
+def _out_of_time(info: Ctx) -> bool:
+    """True (and the answer marked incomplete) when the request's budget is spent."""
+    budget = info.context.budget
+    if budget.spent():
+        budget.stop()
+        return True
+    return False
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -391,23 +406,33 @@ class CoverageReport:
         found = [e for e in self.report.entries if e.status not in q.MET]
         return paginate(found, first, after, info.context.max_page_size, CoverageEntry.of)
 
-    @strawberry.field(description="Territorial completeness of the scope.")
-    def territory(self, info: Ctx) -> Territory:
+    @strawberry.field(description=f"Territorial completeness of the scope.{_BUDGET}")
+    def territory(self, info: Ctx) -> Territory | None:
+        if _out_of_time(info):
+            return None
         r = self.report
         return Territory.of(qt.territory_report(info.context.store, r.scope.code, r.at))
 
-    @strawberry.field(description="Grid workers' load in the scope.")
-    def workload(self, info: Ctx) -> Workload:
+    @strawberry.field(description=f"Grid workers' load in the scope.{_BUDGET}")
+    def workload(self, info: Ctx) -> Workload | None:
+        if _out_of_time(info):
+            return None
         r = self.report
         return Workload.of(qw.workload_report(info.context.store, r.scope.code, r.at))
 
-    @strawberry.field(description="Counts, fan-outs and missing organizations of the scope.")
-    def structure(self, info: Ctx) -> Structure:
+    @strawberry.field(
+        description=f"Counts, fan-outs and missing organizations of the scope.{_BUDGET}"
+    )
+    def structure(self, info: Ctx) -> Structure | None:
+        if _out_of_time(info):
+            return None
         r = self.report
         return Structure.of(qs.structure_report(info.context.store, r.scope.code, r.at))
 
-    @strawberry.field(description="Share of places within reach of a mediation point.")
-    def reach(self, info: Ctx, minutes: float = 15.0, speed_kmh: float = 20.0) -> Reach:
+    @strawberry.field(description=f"Share of places within reach of a mediation point.{_BUDGET}")
+    def reach(self, info: Ctx, minutes: float = 15.0, speed_kmh: float = 20.0) -> Reach | None:
+        if _out_of_time(info):
+            return None
         r = self.report
         found = qr.reach_report(info.context.store, r.scope.code, r.at, minutes, speed_kmh)
         return Reach.of(found)

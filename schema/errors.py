@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from registry.errors import GridregError, InvalidInput
+from schema.guards import guard_code, strip_suggestions
 
 __all__ = ["error_code", "format_error"]
 
@@ -15,20 +16,24 @@ log = logging.getLogger("gridreg.api")
 
 
 def error_code(err: GraphQLError) -> str:
-    """The stable code for an error: the registry's own, GRAPHQL_VALIDATION, or INTERNAL."""
+    """The stable code for an error: the registry's own, a guard's (QUERY_TOO_DEEP, ...),
+    GRAPHQL_VALIDATION, or INTERNAL."""
     original = err.original_error
     if isinstance(original, GridregError):
         return original.code
     if original is None:
-        return "GRAPHQL_VALIDATION"
+        return guard_code(err.message) or "GRAPHQL_VALIDATION"
     return "INTERNAL"
 
 
-def format_error(err: GraphQLError) -> dict[str, Any]:
-    """A client-safe error: message, code, ids/field where known; internal errors are masked."""
+def format_error(err: GraphQLError, suggestions: bool = True) -> dict[str, Any]:
+    """A client-safe error: message, code, ids/field where known; internal errors are masked;
+    without ``suggestions``, "Did you mean ...?" is left out of messages."""
     code = error_code(err)
     original = err.original_error
-    out: dict[str, Any] = {"message": err.message}
+    out: dict[str, Any] = {
+        "message": err.message if suggestions else strip_suggestions(err.message)
+    }
     extensions: dict[str, Any] = {"code": code}
     if isinstance(original, GridregError):
         out["message"] = original.message

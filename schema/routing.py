@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from registry.errors import GridregError, InvalidInput
+from registry.errors import GridregError, InvalidInput, TimeBudgetExceeded
 from registry.queries import alliances as qa
 from registry.queries import escalation as qe
 from registry.queries import responsibility as q
@@ -292,7 +292,9 @@ class RoutingQuery:
     @strawberry.field(
         description=f"`responsible` for many requests (at most {q.MAX_BATCH} per call), with "
         "the work shared: one result per request, in order, each with the answer or a typed "
-        "error; one bad request does not fail the others."
+        "error; one bad request does not fail the others. When the request's time budget runs "
+        "out, the remaining items get TIME_BUDGET_EXCEEDED and the response says "
+        "`extensions.incomplete`."
     )
     def responsible_many(
         self,
@@ -306,9 +308,14 @@ class RoutingQuery:
             raise InvalidInput(
                 f"at most {q.MAX_BATCH} requests per call, got {len(requests)}", field="requests"
             )
-        answers = q.responsible_many(info.context.store, [_request(r) for r in requests])
+        budget = info.context.budget
+        answers = q.responsible_many(
+            info.context.store, [_request(r) for r in requests], budget.spent
+        )
         out = []
         for i, ans in enumerate(answers):
+            if isinstance(ans, TimeBudgetExceeded):
+                budget.stop()
             if isinstance(ans, GridregError):
                 err = RoutingError(index=i, code=ans.code, message=ans.message, ids=list(ans.ids))
                 out.append(RoutingResult(index=i, responsibility=None, error=err))

@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from registry.codes import Level
-from registry.errors import GridregError, InvalidInput, NotFound
+from registry.errors import GridregError, InvalidInput, NotFound, TimeBudgetExceeded
 from registry.model import Category, Grid, Organization, OrgKind, Place, in_force
 from registry.queries.alliances import AlliancePartner, bordering_counties, partners_of
 from registry.queries.escalation import EscalationStep, escalation_from, first_centre
@@ -175,9 +175,14 @@ def responsible_for(
 
 
 def responsible_many(
-    store: GraphStore, requests: Sequence[RoutingRequest]
+    store: GraphStore,
+    requests: Sequence[RoutingRequest],
+    spent: Callable[[], bool] | None = None,
 ) -> list[Responsibility | GridregError]:
     """One answer or one error per request, in order; the call's work is shared.
+
+    With ``spent`` (a time budget), once it returns true the remaining requests are answered
+    with ``TimeBudgetExceeded`` instead of being computed.
 
     >>> from registry.testing import sample_store, SAMPLE_TODAY
     >>> out = responsible_many(sample_store(), [
@@ -204,6 +209,9 @@ def responsible_many(
         store = prefetch([_prefetch_key(requests[i], located[i]) for i in valid])
     memo = _Memo()
     for i in valid:
+        if spent is not None and spent():
+            out[i] = TimeBudgetExceeded(f"request {i}: the time budget ran out", [str(i)])
+            continue
         try:
             out[i] = _answer(store, requests[i], memo, located[i])
         except GridregError as exc:
