@@ -3,6 +3,8 @@
 gridreg serve [--store URL] [--demo] [--processes N]   run the GraphQL service (uvicorn)
 gridreg load PATH [--store URL]          import a canonical folder, all or nothing
 gridreg export PATH [--store URL]        write the canonical folder
+gridreg export FILE --format popolo [--at DATE] [--with-geometry] [--without-contacts]
+                                         write Popolo JSON
 gridreg demo [--store URL | --out PATH]  create the demo county
 gridreg coverage SCOPE [--format F] [--out FILE]  export the coverage gaps (json, csv, xlsx)
 gridreg schema                           print the GraphQL SDL
@@ -120,12 +122,23 @@ def serve(
 
 def _service(the_store: GraphStore, settings: Settings) -> Any:
     from schema.app import create_app
+    from schema.guards import Limits
 
+    settings = settings.effective()
+    limits = Limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        budget_ms=settings.budget_ms,
+        introspection=settings.introspection,
+        suggestions=settings.suggestions,
+    )
     return create_app(
         the_store,
         max_page_size=settings.max_page_size,
         graphiql=settings.graphiql,
         workers=settings.workers,
+        limits=limits,
     )
 
 
@@ -155,15 +168,55 @@ def load(
 
 @app.command()
 def export(
-    path: Annotated[Path, typer.Argument(help="Folder to write.")],
+    path: Annotated[
+        Path, typer.Argument(help="Folder to write (canonical) or JSON file (popolo).")
+    ],
     store: StoreOpt = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="canonical (the folder of CSV files, round trip) or popolo (one Popolo JSON "
+            "file: persons, organizations, posts, memberships, areas).",
+        ),
+    ] = "canonical",
+    at: Annotated[
+        str | None,
+        typer.Option(help="popolo: only records in force on this day, YYYY-MM-DD."),
+    ] = None,
+    with_geometry: Annotated[
+        bool, typer.Option("--with-geometry", help="popolo: add the areas' GeoJSON boundaries.")
+    ] = False,
+    without_contacts: Annotated[
+        bool,
+        typer.Option("--without-contacts", help="popolo: leave out phone numbers (personal data)."),
+    ] = False,
 ) -> None:
-    """Write the whole store in the canonical format."""
+    """Write the whole store in the canonical format, or as Popolo JSON (--format popolo)."""
+    from datetime import date
+
     from loaders.canonical import export_folder
+    from loaders.popolo import write_popolo
 
     try:
+        if fmt not in ("canonical", "popolo"):
+            raise InvalidInput(f"--format: {fmt!r} is not canonical or popolo", field="format")
+        if fmt == "canonical" and (at or with_geometry or without_contacts):
+            raise InvalidInput(
+                "--at, --with-geometry and --without-contacts need --format popolo", field="format"
+            )
+        try:
+            day = date.fromisoformat(at) if at else None
+        except ValueError:
+            raise InvalidInput(f"--at: {at!r} is not a day (YYYY-MM-DD)", field="at") from None
         with _open(store) as the_store:
-            counts = export_folder(the_store, path)
+            if fmt == "popolo":
+                counts = write_popolo(
+                    the_store, path, day, geometry=with_geometry, contacts=not without_contacts
+                )
+            else:
+                counts = export_folder(the_store, path)
     except GridregError as exc:
         _fail(exc)
         return
