@@ -12,6 +12,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.audit import AuditQuery
 from schema.coverage import CoverageQuery
 from schema.errors import error_code
 from schema.geo import GeoQuery
@@ -25,7 +26,7 @@ __all__ = ["SDL_PATH", "Query", "build_schema", "schema"]
 log = logging.getLogger("gridreg.api")
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
-Query = merge_types("Query", (LookupQuery, RoutingQuery, CoverageQuery, GeoQuery))
+Query = merge_types("Query", (LookupQuery, RoutingQuery, CoverageQuery, GeoQuery, AuditQuery))
 
 
 class GridregSchema(strawberry.Schema):
