@@ -33,8 +33,8 @@ __all__ = [
     "KEEP_SEQ",
     "LOCK",
     "PING",
+    "REGION_NEIGHBOURHOOD",
     "RESPONSIBLE_NEIGHBOURHOOD",
-    "SUBTREE",
     "ancestors",
     "count",
     "get_many",
@@ -163,11 +163,6 @@ def ancestors(kind: str) -> str:
         f"RETURN collect(DISTINCT properties(a)) AS rows"
     )
 
-
-#: A place and every place below it (one row).
-SUBTREE = (
-    "MATCH (:Place {key: $key})<-[:PARENT*0..16]-(p:Place) RETURN collect(properties(p)) AS rows"
-)
 
 #: Everything ``responsible_for`` reads for a set of requests, in one round trip and one row.
 #:
@@ -374,4 +369,169 @@ RETURN {
   [x IN asked_categories | x.key] AS categories_found,
   [x IN chain | x.key] AS chain_keys,
   [x IN partners | x.key] AS partner_keys
+"""
+
+#: Everything the planners' reports read for a region, in one round trip and one row (no row
+#: when there is no place ``$scope``).
+#:
+#: Parameters: ``$scope``, the region's place; ``$county``, the county level's name; ``$wide``,
+#: the levels whose region holds every grid of its counties (``region_of``: province,
+#: prefecture, county); ``$templates`` and ``$regions``, the keys of every role template and of
+#: their regions (the Python side scans the templates first).
+#:
+#: The reports (``registry.queries``: ``coverage``, ``territory``, ``workload``, ``structure``,
+#: ``reach``, all on ``region.region_of``) read the region at a date; this statement fetches
+#: what they may read at any date (records out of force included), so the Python side
+#: (``Neo4jStore.prefetch_coverage``) can claim the ``referrers`` answers in full. Keep the two
+#: in step with the reports: a read the prefetch misses still answers correctly (it goes to
+#: the store), and the conformance tests count round trips and misses.
+REGION_NEIGHBOURHOOD = """
+// 1. The scope, every place below it (depth first in region_of: their children are claimed)
+//    and its ancestors (each region place's township and county).
+MATCH (root:Place {key: $scope})
+CALL (root) {
+  MATCH (root)<-[:PARENT*0..16]-(p:Place)
+  RETURN collect(p) AS subtree
+}
+CALL (root) {
+  MATCH (root)-[:PARENT*1..16]->(a:Place)
+  RETURN collect(a) AS above
+}
+// 2. The counties involved: those in the region, or the one above it (a township's county).
+WITH root, subtree, above, [p IN subtree + above WHERE p.level = $county] AS counties
+// 3. Every grid of those counties (region_of places each grid by its anchor, the first place
+//    it or its nearest ancestor covers), every coverage link of those grids, and the counties'
+//    grid tiers (the lowest tier's level). A grid's parent is a grid of its county.
+CALL (counties) {
+  UNWIND counties AS c
+  MATCH (c)<-[:COUNTY]-(g:Grid)
+  RETURN collect(g) AS county_grids
+}
+CALL (county_grids) {
+  UNWIND county_grids AS g
+  MATCH (g)<-[:GRID]-(cv:Coverage)
+  RETURN collect(cv) AS grid_links
+}
+CALL (counties) {
+  UNWIND counties AS c
+  MATCH (c)<-[:COUNTY]-(t:GridTier)
+  RETURN collect(t) AS tiers
+}
+// 4. Coverage of the region's places (lowest cover, uncovered places): the links of the
+//    counties' grids are in part 3, so only the links of other counties' grids are added.
+//    (Parts test nodes against lists, never a property of a node not yet bound: such a test
+//    lets the planner start from an index instead, and a plan made while the store was empty
+//    then joins whole labels, out of memory.)
+CALL (subtree, counties) {
+  UNWIND subtree AS p
+  MATCH (p)<-[:PLACE]-(cv:Coverage)-[:GRID]->(:Grid)-[:COUNTY]->(c:Place)
+  WHERE NOT c IN counties
+  RETURN collect(cv) AS place_links
+}
+// 5. The grids that may belong to the region at some date, whose seats are read: at a wide
+//    scope every grid of the counties; below, a grid whose anchor lies in the region, so one
+//    that (or an ancestor of which) covers a place of the region (a grid of another county
+//    covering one adds its seats too: more than needed, never less).
+CALL (root, subtree) {
+  UNWIND CASE WHEN root.level IN $wide THEN [] ELSE subtree END AS p
+  MATCH (p)<-[:PLACE]-(:Coverage)-[:GRID]->(:Grid)<-[:PARENT*0..16]-(g:Grid)
+  RETURN collect(DISTINCT g) AS anchored
+}
+WITH *, CASE WHEN root.level IN $wide THEN county_grids ELSE anchored END AS grids
+// 6. Seats: the posts of the region's places and grids (each post has exactly one owner), who
+//    holds them, and those people (worker load names the holders of grid seats).
+CALL (subtree) {
+  UNWIND subtree AS p
+  MATCH (p)<-[:PLACE]-(s:Post)
+  RETURN collect(s) AS place_posts
+}
+CALL (grids) {
+  UNWIND grids AS g
+  MATCH (g)<-[:GRID]-(s:Post)
+  RETURN collect(s) AS grid_posts
+}
+CALL (place_posts, grid_posts) {
+  UNWIND place_posts + grid_posts AS s
+  MATCH (s)<-[:POST]-(h:Holding)
+  RETURN collect(h) AS holdings
+}
+CALL (holdings) {
+  UNWIND holdings AS h
+  MATCH (h)-[:PERSON]->(p:Person)
+  RETURN collect(DISTINCT p) AS persons
+}
+// 7. Organizations located in the region's places (centres, mediation points), and where
+//    each is stationed (departments reporting to a centre).
+CALL (subtree) {
+  UNWIND subtree AS p
+  MATCH (p)<-[:PLACE]-(o:Organization)
+  RETURN collect(o) AS located
+}
+CALL (located) {
+  UNWIND located AS o
+  MATCH (o)<-[:ORGANIZATION]-(st:Stationing)
+  RETURN collect(st) AS stationings
+}
+// 8. Isolated border counties: the counties' alliance memberships, the borders of the region's
+//    places and counties (on either side), and the places on both sides with their ancestors
+//    (the county across the border).
+CALL (counties) {
+  UNWIND counties AS c
+  MATCH (c)<-[:PLACE]-(m:Membership)
+  RETURN collect(m) AS memberships
+}
+CALL (subtree, counties) {
+  UNWIND subtree + counties AS p
+  MATCH (p)<-[:PLACE|OTHER]-(b:Border)
+  RETURN collect(DISTINCT b) AS borders
+}
+CALL (borders) {
+  UNWIND borders AS b
+  MATCH (b)-[:PLACE|OTHER]->(:Place)-[:PARENT*0..16]->(a:Place)
+  RETURN collect(DISTINCT a) AS border_places
+}
+// 9. The outlines of the region's places (distance coverage measures from their centroids).
+CALL (subtree) {
+  UNWIND subtree AS p
+  MATCH (p)<-[:PLACE]-(b:Boundary)
+  RETURN collect(b) AS boundaries
+}
+// 10. Staffing standards: the requirements of every template, and each template's region
+//     with its ancestors (does the template apply to the scope?).
+CALL () {
+  UNWIND $templates AS k
+  MATCH (:RoleTemplate {key: k})<-[:TEMPLATE]-(r:Requirement)
+  RETURN collect(r) AS requirements
+}
+CALL () {
+  UNWIND $regions AS k
+  MATCH (:Place {key: k})-[:PARENT*0..16]->(a:Place)
+  RETURN collect(DISTINCT a) AS template_places
+}
+// 11. Every role: a small catalogue (a seat's or a requirement's role is named by its code).
+CALL () {
+  MATCH (r:Role)
+  RETURN collect(r) AS roles
+}
+// 12. One row: the records by kind (a record may come twice: the Python side keeps one), and
+//     the keys the Python side claims.
+RETURN {
+  place: [x IN subtree + above + border_places + template_places | properties(x)],
+  grid: [x IN county_grids | properties(x)],
+  coverage: [x IN grid_links + place_links | properties(x)],
+  grid_tier: [x IN tiers | properties(x)],
+  post: [x IN place_posts + grid_posts | properties(x)],
+  holding: [x IN holdings | properties(x)],
+  person: [x IN persons | properties(x)],
+  organization: [x IN located | properties(x)],
+  stationing: [x IN stationings | properties(x)],
+  membership: [x IN memberships | properties(x)],
+  border: [x IN borders | properties(x)],
+  boundary: [x IN boundaries | properties(x)],
+  requirement: [x IN requirements | properties(x)],
+  role: [x IN roles | properties(x)]
+} AS found,
+  [x IN subtree | x.key] AS subtree_keys,
+  [x IN counties | x.key] AS county_keys,
+  [x IN grids | x.key] AS grid_keys
 """

@@ -54,6 +54,7 @@ from registry.model import (
     Alliance,
     AnyRecord,
     Border,
+    Boundary,
     Category,
     Coverage,
     Grid,
@@ -63,11 +64,13 @@ from registry.model import (
     Jurisdiction,
     Membership,
     Organization,
+    Person,
     Place,
     Post,
     Requirement,
     Role,
     RoleTemplate,
+    Stationing,
 )
 from registry.store import cypher
 from registry.store.base import AuditEntry, GraphStore, WriteResult
@@ -83,6 +86,8 @@ BATCH = 5000
 AUDIT_DETAIL_LIMIT = 200
 #: Requests per ``RESPONSIBLE_NEIGHBOURHOOD`` statement in ``prefetch_responsible_many``.
 RESPONSIBLE_CHUNK = 200
+#: Scopes whose region holds every grid of its counties (as in ``registry.queries.region``).
+_WIDE_LEVELS = (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY)
 _LABELS = [cypher.label(k) for k in KINDS]
 
 
@@ -563,49 +568,66 @@ class Neo4jStore(_CypherReads):
         view.missing(Alliance, sorted(named - set(keys(Alliance))))
 
     def prefetch_coverage(self, scope: str) -> PrefetchView:
-        """Everything ``coverage_report`` reads for ``scope``, in a fixed number of round trips."""
+        """Everything the planners' reports (``coverage_report``, ``territory_report``,
+        ``workload_report``, ``structure_report``, ``reach_report``) read for ``scope``, in two
+        round trips whatever the region: the role templates (a scan, so ``templates_for`` reads
+        them from the view), then ``REGION_NEIGHBOURHOOD`` for the rest.
+
+        The view holds the region's places (below the scope, and above it), the grids of its
+        counties with their coverage and tiers, the posts of its places and grids with their
+        holdings and holders, the organizations located in it and their stationings, the
+        counties' memberships, the borders of its places with the places across and their
+        ancestors, the outlines of its places, the templates' requirements and regions, and
+        every role. Reads it does not cover still answer (one round trip each).
+        ``territory_report``'s overlap test reads the store's cached boundary index, not the
+        view: one more round trip (``data_version``) once the index is built.
+        """
         view = PrefetchView(self)
-        subtree = [_record(Place, r) for r in self._one(cypher.SUBTREE, key=scope)["rows"]]
-        if not subtree:
+        view.fetch_scan(RoleTemplate)
+        templates = view.records(RoleTemplate)
+        rows = self._stream(
+            cypher.REGION_NEIGHBOURHOOD,
+            scope=scope,
+            county=Level.COUNTY.value,
+            wide=[level.value for level in _WIDE_LEVELS],
+            templates=sorted(t.code for t in templates),
+            regions=sorted({t.region for t in templates}),
+        )
+        if not rows:
             view.missing(Place, [scope])
             return view
-        view.add(subtree)
-        above = self.ancestors_of(Place, [scope])
-        view.add(above)
-        codes = [p.code for p in subtree]
-        view.claim(Place, "parent", codes)
-        counties = sorted(
-            {p.code for p in [*subtree, *above] if p.level is Level.COUNTY}  # type: ignore[union-attr]
-        )
-        view.fetch_referrers(Grid, "county", counties)
-        view.fetch_referrers(GridTier, "county", counties)
-        grids = [g.code for found in view.referrers_many(Grid, "county", counties) for g in found]
-        view.fetch_referrers(Coverage, "grid", grids)
-        # A grid is in a smaller scope when a place it covers is: those places (possibly
-        # outside the scope) and their ancestors are read for every grid of the county.
-        covered = sorted(
-            {c.place for found in view.referrers_many(Coverage, "grid", grids) for c in found}
-        )
-        view.fetch(Place, covered)
-        view.add(self.ancestors_of(Place, covered))
-        view.fetch_referrers(Coverage, "place", codes)
-        view.fetch_referrers(Post, "place", codes)
-        view.fetch_referrers(Post, "grid", grids)
-        posts = [
-            p.id
-            for found in [
-                *view.referrers_many(Post, "place", codes),
-                *view.referrers_many(Post, "grid", grids),
-            ]
-            for p in found
-        ]
-        view.fetch_referrers(Holding, "post", posts)
-        view.fetch_scan(RoleTemplate)
-        templates = list(view.scan(RoleTemplate))
-        view.fetch_referrers(Requirement, "template", [t.code for t in templates])
-        regions = sorted({t.region for t in templates})
-        view.fetch(Place, regions)
-        view.add(self.ancestors_of(Place, regions))
+        row = rows[0]
+        found: dict[str, list[dict[str, Any]]] = row["found"]
+        for kind, props in found.items():  # a place may come twice (above, across a border)
+            unique = {r["key"]: r for r in props}
+            view.add(_record(KINDS[kind], r) for r in unique.values())
+
+        def keys(kind: type[AnyRecord]) -> list[str]:
+            return [r["key"] for r in found[kind.KIND]]
+
+        # Referrers fetched in full (the statement's parts say why each list is complete).
+        subtree, counties, grids = row["subtree_keys"], row["county_keys"], row["grid_keys"]
+        view.claim(Place, "parent", subtree)
+        view.claim(Grid, "county", counties)
+        view.claim(GridTier, "county", counties)
+        view.claim(Coverage, "grid", keys(Grid))
+        view.claim(Coverage, "place", subtree)
+        view.claim(Post, "place", subtree)
+        view.claim(Post, "grid", grids)
+        view.claim(Holding, "post", keys(Post))
+        view.claim(Organization, "place", subtree)
+        view.claim(Stationing, "organization", keys(Organization))
+        view.claim(Membership, "place", counties)
+        view.claim(Border, "place", [*subtree, *counties])
+        view.claim(Border, "other", [*subtree, *counties])
+        view.claim(Boundary, "place", subtree)
+        view.claim(Requirement, "template", [t.code for t in templates])
+        # The holders of those seats are fetched: one that is not is known missing.
+        holders = {h["person"] for h in found[Holding.KIND]}
+        view.missing(Person, sorted(holders - set(keys(Person))))
+        # Every role is fetched: a role code read but not recorded is known missing.
+        codes = {r["role"] for r in [*found[Post.KIND], *found[Requirement.KIND]]}
+        view.missing(Role, sorted(codes - set(keys(Role))))
         return view
 
 

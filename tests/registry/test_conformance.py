@@ -2,9 +2,12 @@
 
 The demo county is loaded into a memory store (the reference) and into each other backend; then
 ``responsible_for`` (every village with every category and none, lowest-tier grids, every hamlet)
-and ``coverage_report`` (the county, every township and the regions above) must give equal answers, field by field.
-A store that counts its server round trips (``round_trips``) must answer ``responsible_for`` in
-exactly one and a coverage report in a few, however large the region.
+and the planners' reports (``coverage_report``, ``territory_report``, ``workload_report``,
+``structure_report``, ``reach_report``: the county, every township and the regions above) must
+give equal answers, field by field. A store that counts its server round trips (``round_trips``)
+must answer ``responsible_for`` in exactly one and a planners' report in a few, however large the
+region; a store that prefetches a region (``prefetch_coverage``) must serve every read of every
+planners' report from it.
 """
 
 from __future__ import annotations
@@ -21,13 +24,53 @@ from registry.errors import NotFound
 from registry.model import KINDS, Category, Grid, Place, Post
 from registry.queries import coverage_report, responsible_for
 from registry.queries.hierarchy import ancestors
+from registry.queries.reach import reach_report
+from registry.queries.region import planning_store
+from registry.queries.structure import structure_report
+from registry.queries.territory import territory_report
+from registry.queries.workload import workload_report
 from registry.store import GraphStore, open_store
+from registry.store.prefetch import PrefetchView
 from tests.conftest import BACKENDS, backend_url, open_fresh
 
 #: Round trips a coverage report may cost on a store that counts them, whatever the region.
 COVERAGE_ROUND_TRIPS = 20
 #: Lowest-tier grids also checked with a category (about this many).
 GRID_SAMPLE = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Planner:
+    """A planners' report at the demo's today, and what it finds in the demo county."""
+
+    run: Callable[[GraphStore, str], Any]
+    finds: Callable[[Any], bool]
+
+
+#: The planners' reports besides coverage (tested like it).
+PLANNERS = {
+    "territory": Planner(
+        lambda s, scope: territory_report(s, scope, DEMO_TODAY),
+        lambda t: bool(t.uncovered and t.without_worker),  # the demo's planted gaps
+    ),
+    "workload": Planner(
+        lambda s, scope: workload_report(s, scope, DEMO_TODAY),
+        lambda w: bool(w.workers and w.outliers),  # one person works two grids
+    ),
+    "structure": Planner(
+        lambda s, scope: structure_report(s, scope, DEMO_TODAY),
+        lambda st: bool(st.fan_out and st.centres_missing and st.unstationed),
+    ),
+    "reach": Planner(
+        lambda s, scope: reach_report(s, scope, DEMO_TODAY),
+        lambda r: bool(r.measured and r.points),
+    ),
+}
+#: Every planners' report, coverage included.
+REPORTS: dict[str, Callable[[GraphStore, str], Any]] = {
+    "coverage": lambda s, scope: coverage_report(s, scope, at=DEMO_TODAY),
+    **{name: planner.run for name, planner in PLANNERS.items()},
+}
 
 
 def _name(backend: Any) -> str:
@@ -125,6 +168,24 @@ def category_codes(store: GraphStore) -> list[str]:
     return [c.code for c in store.scan(Category)]
 
 
+def planning_scopes(store: GraphStore) -> list[str]:
+    """The demo county, every township (the allied counties' too) and the regions above."""
+    townships = [t.code for t in places(store, Level.TOWNSHIP)]
+    above = [p.code for p in ancestors(store, Place, DEMO_COUNTY)]  # prefecture, province
+    return [DEMO_COUNTY, *townships, *above]
+
+
+def assert_cheap(costs: dict[str, int | None], what: str) -> None:
+    """Every cost at most ``COVERAGE_ROUND_TRIPS`` (nothing to check on a store not counting)."""
+    if costs[DEMO_COUNTY] is None:
+        return
+    too_many = {k: v for k, v in costs.items() if v is None or v > COVERAGE_ROUND_TRIPS}
+    assert not too_many, (
+        f"{what} reports must cost at most {COVERAGE_ROUND_TRIPS} round trips whatever the "
+        f"region (county: {costs[DEMO_COUNTY]}); over: {too_many}"
+    )
+
+
 # --- tests ----------------------------------------------------------------------------------
 
 
@@ -218,19 +279,43 @@ def test_conformance_coverage_for_the_county_and_every_township(
 ) -> None:
     own = {p.code for p in reference.referrers(Place, "parent", DEMO_COUNTY)}
     assert len(own) > 5
-    townships = [t.code for t in places(reference, Level.TOWNSHIP)]  # allied counties' too
-    above = [p.code for p in ancestors(reference, Place, DEMO_COUNTY)]  # prefecture, province
     costs: dict[str, int | None] = {}
-    for scope in [DEMO_COUNTY, *townships, *above]:
+    for scope in planning_scopes(reference):
         expected = coverage_report(reference, scope, at=DEMO_TODAY)
         actual, costs[scope] = costed(
             other, lambda s, scope=scope: coverage_report(s, scope, at=DEMO_TODAY)
         )
         assert_same(expected, actual, f"coverage of {scope}")
         assert expected.entries or scope not in own, scope  # the demo's have something in them
-    if costs[DEMO_COUNTY] is not None:
-        too_many = {k: v for k, v in costs.items() if v is None or v > COVERAGE_ROUND_TRIPS}
-        assert not too_many, (
-            f"coverage reports must cost at most {COVERAGE_ROUND_TRIPS} round trips whatever "
-            f"the region (county: {costs[DEMO_COUNTY]}); over: {too_many}"
-        )
+    assert_cheap(costs, "coverage")
+
+
+@pytest.mark.parametrize("name", list(PLANNERS))
+def test_conformance_planners_reports_for_the_county_and_every_township(
+    reference: GraphStore, other: GraphStore, name: str
+) -> None:
+    planner = PLANNERS[name]
+    costs: dict[str, int | None] = {}
+    for scope in planning_scopes(reference):
+        expected = planner.run(reference, scope)
+        actual, costs[scope] = costed(other, lambda s, scope=scope: planner.run(s, scope))
+        assert_same(expected, actual, f"{name} of {scope}")
+        if scope == DEMO_COUNTY:
+            assert planner.finds(expected), f"{name} of the demo county finds nothing"
+    assert_cheap(costs, name)
+
+
+def test_conformance_planners_reports_read_only_the_prefetched_region(other: GraphStore) -> None:
+    """On a store that prefetches a region, no report reads anything the prefetch left out
+    (every read served by the view: no miss, no round trip beyond the prefetch's)."""
+    if not isinstance(planning_store(other, DEMO_COUNTY), PrefetchView):
+        pytest.skip("the store reads regions directly (no prefetch)")
+    misses: dict[tuple[str, str], int] = {}
+    for scope in planning_scopes(other):
+        for name, run in REPORTS.items():
+            view = planning_store(other, scope)
+            assert isinstance(view, PrefetchView)
+            run(view, scope)
+            if view.misses:
+                misses[(name, scope)] = view.misses
+    assert not misses, f"reads the region prefetch did not cover: {misses}"
