@@ -332,6 +332,44 @@ def coverage(
 
 
 @app.command()
+def generate(
+    scale: Annotated[str, typer.Argument(help="county, city, province or national.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+    store: StoreOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the canonical folder instead of loading into a store."),
+    ] = None,
+    counties: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N counties (for quick tries).")
+    ] = None,
+) -> None:
+    """Generate a synthetic region (deterministic): one transaction per county into the store,
+    or a canonical folder with --out. A progress bar shows on a terminal."""
+    from loaders.synthetic import profile_of, write_folder, write_to_store
+
+    try:
+        profile_of(scale)  # an unknown scale is refused before a store is opened
+        if store is not None and out_dir is not None:
+            raise InvalidInput("give --store or --out, not both", field="out")
+        if out_dir is not None:
+            summary = write_folder(out_dir, scale, seed, counties=counties)
+            where = str(out_dir)
+        else:
+            with _open(store) as the_store:
+                summary = write_to_store(the_store, scale, seed, counties=counties)
+                where = the_store.url
+    except GridregError as exc:
+        _fail(exc)
+        return
+    table = Table("figure", "count", title=f"{scale} (seed {seed}) → {where}")
+    for name, n in summary.headline.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    out.print(f"{summary.records:,} records in {summary.seconds:.1f} s")
+
+
+@app.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL)."""
     from schema.api import schema as the_schema
