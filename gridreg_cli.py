@@ -166,6 +166,68 @@ def load(
     out.print(f"loaded {result.written} records from {path} (audit #{result.audit_id})")
 
 
+@app.command(name="import")
+def import_(
+    files: Annotated[
+        list[Path], typer.Argument(help="XLSX/CSV sheets and GeoJSON boundaries (or folders).")
+    ],
+    store: StoreOpt = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", "-m", help="Mapping file (TOML or JSON) for other layouts."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and show the diff; write nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable JSON report.")
+    ] = False,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            help="Day the files hold from, YYYY-MM-DD (default today); "
+            "terms they no longer list end the day before."
+        ),
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="Coordinates of GeoJSON files declaring none: WGS84 or GCJ02."),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+) -> None:
+    """Import county spreadsheets and boundaries: validate all, then write all or nothing
+    (docs/import.md)."""
+    from datetime import date
+
+    from loaders.spreadsheet.report import run_import
+
+    try:
+        try:
+            day = date.fromisoformat(effective) if effective else None
+        except ValueError:
+            raise InvalidInput(
+                f"--effective: {effective!r} is not a day (YYYY-MM-DD)", field="effective"
+            ) from None
+        with _open(store) as the_store:
+            code = run_import(
+                the_store,
+                files,
+                out=out,
+                err=err,
+                mapping=mapping,
+                dry_run=dry_run,
+                as_json=as_json,
+                effective=day,
+                crs=crs,
+                reason=reason,
+            )
+    except GridregError as exc:
+        _fail(exc)
+        return
+    if code:
+        raise typer.Exit(code)
+
+
 @app.command()
 def export(
     path: Annotated[

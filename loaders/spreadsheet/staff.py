@@ -1,0 +1,407 @@
+"""Staff sheets (人员): one row is a person holding a seat (post) for a term.
+
+Columns: 姓名, 联系电话, 岗位 (required: a role code or a role's Chinese name as
+stored, or a name the mapping file's ``[roles]`` table maps), where the seat is — 网格编码
+(grid), 机构代码 (organization) or 区划代码 (place): one is required; when a row fills several,
+the grid wins, then the organization, then the place (the others are context) — 任职日期
+(valid_from), 离任日期 (valid_to), 人员编号 (person id) and 岗位编号 (post id).
+
+A row whose 姓名 is empty or one of ``VACANT`` (空缺, 暂缺, ...) is a *vacancy*: it declares the
+seat (its post is kept or created) and puts it in the sheet's scope, so the seat's current
+holders are ended (see ``terms``), but builds no person or holding.
+
+Ids when the sheet has none:
+
+* post: ``<where>-<role>``, e.g. ``451225100201-police_assistant`` (the demo's convention);
+* person: a person already holding that post (stored) with the same name keeps their id (so a
+  new phone number is a change, not a new person); else the id another row of the same name
+  and phone got; else ``P-`` and the first 10 hex digits of the SHA-1 of ``name|phone`` (of
+  ``name|@<where>`` without a phone number, so namesakes without phones stay apart);
+* holding: a stored holding of the same post and person starting the same day keeps its id,
+  else one of them whose term overlaps the row's; else ``H:<post>:<person>:<valid_from or ->``.
+
+A blank 任职日期 keeps a stored holding's start; a new holding without one starts on the
+effective day when its post already has stored holdings (a successor), else has no start.
+
+>>> derived_person_id("韦小红", "13807781234", "G1")
+'P-e54399bf4b'
+>>> Roles([], {}).resolve("网格员") is None
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from loaders.spreadsheet.batch import row_text
+from loaders.spreadsheet.cells import parse_code, parse_date, parse_key, parse_phone, parse_text
+from loaders.spreadsheet.context import Context
+from loaders.spreadsheet.headers import normalize_header
+from loaders.spreadsheet.issues import Origin, issue
+from loaders.spreadsheet.rows import ParsedRow, Parser, parse_table
+from loaders.spreadsheet.tables import Table
+from registry.model import Grid, Holding, Organization, Person, Place, Post, Role
+
+__all__ = [
+    "LOCATIONS",
+    "VACANT",
+    "Roles",
+    "Seat",
+    "build_staff",
+    "derived_person_id",
+    "read_staff",
+    "seats_of",
+    "wanted_persons",
+]
+
+#: Names that mean "nobody holds this seat".
+VACANT: frozenset[str] = frozenset({"空缺", "暂缺", "缺", "缺员", "空", "无", "待配备", "vacant"})
+#: Where a seat can be, in order of precedence.
+LOCATIONS: tuple[str, ...] = ("grid", "organization", "place")
+_TARGETS: dict[str, type[Grid] | type[Organization] | type[Place]] = {
+    "grid": Grid,
+    "organization": Organization,
+    "place": Place,
+}
+_PARSERS: dict[str, Parser] = {
+    "name": parse_text,
+    "phone": parse_phone,
+    "role": parse_text,
+    "grid": parse_key,
+    "place": parse_code,
+    "organization": parse_key,
+    "valid_from": parse_date,
+    "valid_to": parse_date,
+    "person": parse_key,
+    "post": parse_key,
+}
+
+
+def derived_person_id(name: str, phone: str | None, where: str) -> str:
+    """The person id of a row without one (see the module docstring)."""
+    basis = f"{name}|{phone}" if phone else f"{name}|@{where}"
+    return "P-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:10]
+
+
+class Roles:
+    """Role codes by code, by stored Chinese name, and by the mapping file's aliases."""
+
+    def __init__(self, roles: Iterable[Role], aliases: dict[str, str]) -> None:
+        self.by_code = {r.code: r for r in roles}
+        self.names: dict[str, str] = {}
+        for r in self.by_code.values():
+            self.names.setdefault(normalize_header(r.code), r.code)
+            self.names.setdefault(normalize_header(r.name), r.code)
+        for alias, code in aliases.items():
+            if code in self.by_code:
+                self.names[alias] = code
+
+    def resolve(self, text: str) -> str | None:
+        """The role code ``text`` names, or None."""
+        return self.names.get(normalize_header(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """A staff row's seat: where it is, its role and its post id."""
+
+    row: ParsedRow
+    where_field: str
+    where: str
+    role: str
+    post: str
+
+    @property
+    def vacant(self) -> bool:
+        """True for a vacancy row (no holder)."""
+        name = self.row.get("name")
+        return name is None or str(name).lower() in VACANT
+
+
+def read_staff(table: Table) -> list[ParsedRow]:
+    """Parse every row of a staff sheet: one location is needed, a term must not end before
+    it starts."""
+    rows = parse_table(table, _PARSERS, ("role",))
+    for row in rows:
+        if row.ok and not any(row.get(f) is not None for f in LOCATIONS):
+            headers = [row.origin.columns[f] for f in LOCATIONS if f in row.origin.columns]
+            row.issues.append(
+                issue(
+                    row.origin.at(*LOCATIONS),
+                    "MISSING_VALUE",
+                    f"岗位所在位置为空：请填写{'、'.join(headers)}",
+                    f"where the seat is is empty: fill in {' or '.join(headers)}",
+                )
+            )
+        start, end = row.get("valid_from"), row.get("valid_to")
+        if start is not None and end is not None and end < start:
+            row.issues.append(
+                issue(
+                    row.origin.at("valid_to"),
+                    "BAD_DATE",
+                    f"离任日期 {end} 早于任职日期 {start}",
+                    f"the term ends ({end}) before it starts ({start})",
+                )
+            )
+    return rows
+
+
+def _location(row: ParsedRow) -> tuple[str, str] | None:
+    for name in LOCATIONS:
+        if row.get(name) is not None:
+            return name, str(row.get(name))
+    return None
+
+
+def seats_of(rows: list[ParsedRow], roles: Roles) -> list[Seat]:
+    """The seats of the good rows whose role is known (for prefetching and building)."""
+    seats = []
+    for row in rows:
+        where = _location(row) if row.ok else None
+        role = roles.resolve(str(row.get("role"))) if row.ok else None
+        if where is not None and role is not None:
+            post = row.get("post") or f"{where[1]}-{role}"
+            seats.append(Seat(row, where[0], where[1], role, post))
+    return seats
+
+
+def build_staff(
+    rows: list[ParsedRow], roles: Roles, ctx: Context
+) -> dict[tuple[str, str, str], Origin]:
+    """Build persons, posts and holdings of the good rows; returns the scope of the sheet:
+    each (location field, location, role) with the first row naming it (rows that failed or
+    whose role is unknown are left out: see ``terms.protected_locations``)."""
+    batch = ctx.batch
+    for row in rows:
+        if not row.ok:
+            batch.issues.extend(row.issues)
+            continue
+        if roles.resolve(str(row.get("role"))) is None:
+            known = (
+                "、".join(sorted({r.name for r in roles.by_code.values()})) or "（库中没有岗位）"
+            )
+            ctx.report(
+                row.origin.at("role"),
+                "UNKNOWN_ROLE",
+                f"岗位“{row.get('role')}”无法识别（已有岗位：{known}）",
+                f"role {row.get('role')!r} is neither a role code nor a role name in the store "
+                "(map other names in the mapping file's [roles])",
+            )
+    seats = seats_of(rows, roles)
+    scope: dict[tuple[str, str, str], Origin] = {}
+    for seat in seats:
+        scope.setdefault((seat.where_field, seat.where, seat.role), seat.row.origin)
+    for seat in seats:
+        if seat.vacant and _check_where(seat, ctx):
+            _add_post(seat, roles, ctx)
+    held = [s for s in seats if not s.vacant]
+    persons = _person_ids(held, ctx)
+    claimed: set[str] = set()
+    holding_ids = _holding_ids(held, persons, ctx, claimed)
+    ctx.view.fetch(Holding, holding_ids)  # new ids: one batch read, not one per row
+    for seat, person, holding in zip(held, persons, holding_ids, strict=True):
+        person_ok = _add_person(seat, person, ctx)
+        if _check_where(seat, ctx) and _add_post(seat, roles, ctx) and person_ok:
+            _add_holding(seat, person, holding, ctx)
+    return scope
+
+
+def _check_where(seat: Seat, ctx: Context) -> bool:
+    target = _TARGETS[seat.where_field]
+    if ctx.find(target, seat.where) is not None:
+        return True
+    if ctx.dangling(target, seat.where):
+        zh = {"grid": "网格", "organization": "机构", "place": "区划"}[seat.where_field]
+        ctx.report(
+            seat.row.origin.at(seat.where_field),
+            "UNKNOWN_REFERENCE",
+            f"{zh} {seat.where} 不存在（文件和库中都没有）",
+            f"{seat.where_field} {seat.where} is neither in the files nor in the store",
+        )
+    return False
+
+
+def _stored_holdings(ctx: Context, post: str) -> list[Holding]:
+    return ctx.view.referrers(Holding, "post", post)
+
+
+def _person_ids(seats: list[Seat], ctx: Context) -> list[str]:
+    """The person id of each seat's row (see the module docstring)."""
+    ids: list[str | None] = []
+    known: dict[tuple[str, str | None], str] = {}
+    for seat in seats:
+        row = seat.row
+        name, phone = str(row.get("name")), row.get("phone")
+        found: str | None = row.get("person")
+        if found is None:
+            for h in _stored_holdings(ctx, seat.post):
+                holder = ctx.stored(Person, h.person)
+                if holder is not None and holder.name == name:
+                    found = holder.id
+                    break
+        if found is not None:
+            known.setdefault((name, phone), found)
+        ids.append(found)
+    out = []
+    for seat, found in zip(seats, ids, strict=True):
+        name, phone = str(seat.row.get("name")), seat.row.get("phone")
+        out.append(found or known.get((name, phone)) or derived_person_id(name, phone, seat.where))
+    return out
+
+
+def _overlaps(a_from: date | None, a_to: date | None, b: Holding) -> bool:
+    return (a_from is None or b.valid_to is None or a_from <= b.valid_to) and (
+        a_to is None or b.valid_from is None or b.valid_from <= a_to
+    )
+
+
+def _holding_ids(
+    seats: list[Seat], persons: list[str], ctx: Context, claimed: set[str]
+) -> list[str]:
+    """Holding ids: stored ones matched exactly first, then by overlapping term, else new.
+    Rows for the same post, person and start get the same id (reported as duplicates)."""
+    ids: list[str | None] = [None] * len(seats)
+    first: dict[tuple[str, str, date | None], int] = {}
+    repeats: dict[int, int] = {}
+    for i, (seat, person) in enumerate(zip(seats, persons, strict=True)):
+        natural = (seat.post, person, seat.row.get("valid_from"))
+        if natural in first:
+            repeats[i] = first[natural]
+        else:
+            first[natural] = i
+    for exact in (True, False):
+        for i, (seat, person) in enumerate(zip(seats, persons, strict=True)):
+            if ids[i] is not None or i in repeats:
+                continue
+            start, end = seat.row.get("valid_from"), seat.row.get("valid_to")
+            for h in _stored_holdings(ctx, seat.post):
+                if h.id in claimed or h.person != person:
+                    continue
+                if (h.valid_from == start) if exact else _overlaps(start, end, h):
+                    ids[i] = h.id
+                    claimed.add(h.id)
+                    break
+    out: list[str] = []
+    for i, (seat, person) in enumerate(zip(seats, persons, strict=True)):
+        if i in repeats:
+            out.append(out[repeats[i]])
+            continue
+        start = seat.row.get("valid_from")
+        out.append(ids[i] or f"H:{seat.post}:{person}:{start.isoformat() if start else '-'}")
+    return out
+
+
+def _columns(origin: Origin, pairs: dict[str, str]) -> Origin:
+    """``origin`` with record fields mapped to the row's columns (field → row field)."""
+    cols = {k: origin.columns[v] for k, v in pairs.items() if v in origin.columns}
+    return origin.with_columns(cols)
+
+
+def _conflict(ctx: Context, at: Origin, first: Origin, zh: str, en: str, *fields: str) -> None:
+    first_zh, first_en = row_text(first)
+    ctx.report(at.at(*fields), "DUPLICATE_ID", f"{zh}（{first_zh}）", f"{en} ({first_en})")
+
+
+def _add_person(seat: Seat, person: str, ctx: Context) -> bool:
+    row = seat.row
+    values: dict[str, Any] = {"id": person, "name": row.get("name")}
+    if "phone" in row.present:
+        values["phone"] = row.get("phone")
+    stored = ctx.stored(Person, person)
+    record = replace(stored, **values) if stored is not None else Person(**values)
+    origin = _columns(row.origin, {"id": "person", "name": "name", "phone": "phone"})
+    held = ctx.batch.add(record, origin)
+    if held is not None and held.record != record:
+        old = held.record
+        assert isinstance(old, Person)
+        _conflict(
+            ctx,
+            origin,
+            held.origin,
+            f"人员 {person} 重复且信息不一致：此处为 {record.name} {record.phone or ''}，"
+            f"先前为 {old.name} {old.phone or ''}",
+            f"person {person} appears twice with different details: {record.name} "
+            f"{record.phone or ''} here, {old.name} {old.phone or ''} before",
+            "id",
+            "phone",
+            "name",
+        )
+        return False
+    return True
+
+
+def _add_post(seat: Seat, roles: Roles, ctx: Context) -> bool:
+    row = seat.row
+    where: dict[str, Any] = {name: None for name in LOCATIONS} | {seat.where_field: seat.where}
+    stored = ctx.stored(Post, seat.post)
+    if stored is not None:
+        record = replace(stored, role=seat.role, **where)
+    else:
+        record = Post(id=seat.post, role=seat.role, label=roles.by_code[seat.role].name, **where)
+    origin = _columns(
+        row.origin, {"id": "post", "role": "role", seat.where_field: seat.where_field}
+    )
+    held = ctx.batch.add(record, origin)
+    if held is not None and held.record != record:
+        old = held.record
+        assert isinstance(old, Post)
+        old_where = next(getattr(old, f) for f in LOCATIONS if getattr(old, f) is not None)
+        _conflict(
+            ctx,
+            origin,
+            held.origin,
+            f"岗位编号 {seat.post} 重复：此处为 {seat.where} 的 {seat.role}，先前为 {old_where} 的 "
+            f"{old.role}",
+            f"post {seat.post} appears twice: {seat.role} at {seat.where} here, {old.role} at "
+            f"{old_where} before",
+            "id",
+            "role",
+        )
+        return False
+    return True
+
+
+def _add_holding(seat: Seat, person: str, holding: str, ctx: Context) -> None:
+    row = seat.row
+    stored = ctx.stored(Holding, holding)
+    values: dict[str, Any] = {"id": holding, "person": person, "post": seat.post}
+    for name in ("valid_from", "valid_to"):
+        if name in row.present:
+            values[name] = row.get(name)
+    if values.get("valid_from") is None:
+        if stored is not None:
+            values["valid_from"] = stored.valid_from  # a blank start keeps the stored one
+        elif _stored_holdings(ctx, seat.post):
+            values["valid_from"] = ctx.effective  # a successor without a date starts now
+    record = replace(stored, **values) if stored is not None else Holding(**values)
+    fields = {"person": "name", "post": "role", "valid_from": "valid_from", "valid_to": "valid_to"}
+    origin = _columns(row.origin, fields)
+    held = ctx.batch.add(record, origin)
+    if held is not None:
+        name = row.get("name")
+        _conflict(
+            ctx,
+            origin,
+            held.origin,
+            f"{name} 在岗位 {seat.post} 的同一任期重复列出",
+            f"{name} is listed twice for the same term of post {seat.post}",
+            "person",
+        )
+
+
+def wanted_persons(seats: list[Seat], ctx: Context) -> set[str]:
+    """Person ids to prefetch: given, derived, and the stored holders of the seats' posts."""
+    found: set[str] = set()
+    for seat in seats:
+        row = seat.row
+        if seat.vacant:
+            continue
+        if row.get("person") is not None:
+            found.add(row.get("person"))
+        found.add(derived_person_id(str(row.get("name")), row.get("phone"), seat.where))
+        found.update(h.person for h in _stored_holdings(ctx, seat.post))
+    return found
