@@ -69,13 +69,9 @@ def _split(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[list[str]]]:
                 post.id,
             ]
         )
-    staffed = {h.id for h in records if isinstance(h, Holding)}
-    base = [
-        r
-        for r in records
-        if not isinstance(r, Holding | Person) and not (isinstance(r, Post) and r.id in posts)
+    base: list[AnyRecord] = [
+        r for r in records if not isinstance(r, Holding | Person) and not isinstance(r, Post)
     ]
-    del staffed
     return base, rows
 
 
