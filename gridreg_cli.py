@@ -1,6 +1,7 @@
 """The ``gridreg`` command: the composition root wiring registry, schema and loaders.
 
-gridreg serve [--store URL] [--demo] [--processes N]   run the GraphQL service (uvicorn)
+gridreg serve [--store URL] [--demo] [--processes N] [--production]
+                                         run the GraphQL service (uvicorn)
 gridreg load PATH [--store URL]          import a canonical folder, all or nothing
 gridreg export PATH [--store URL]        write the canonical folder
 gridreg export FILE --format popolo [--at DATE] [--with-geometry] [--without-contacts]
@@ -8,6 +9,7 @@ gridreg export FILE --format popolo [--at DATE] [--with-geometry] [--without-con
 gridreg demo [--store URL | --out PATH]  create the demo county
 gridreg coverage SCOPE [--format F] [--out FILE]  export the coverage gaps (json, csv, xlsx)
 gridreg schema                           print the GraphQL SDL
+gridreg token create|list|revoke         API tokens (docs/security.md)
 """
 
 from __future__ import annotations
@@ -89,6 +91,14 @@ def serve(
             help="Server processes (Neo4j only: embedded stores are one process each).",
         ),
     ] = 1,
+    production: Annotated[
+        bool,
+        typer.Option(
+            "--production",
+            help="No GraphiQL, no introspection, no suggestions (env GRIDREG_PRODUCTION=true; "
+            "docs/security.md).",
+        ),
+    ] = False,
 ) -> None:
     """Run the GraphQL service: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
@@ -96,6 +106,9 @@ def serve(
     from loaders.demo import load_demo
 
     settings = Settings()
+    if production:
+        settings = settings.model_copy(update={"production": True})
+        os.environ["GRIDREG_PRODUCTION"] = "true"  # for the processes of --processes
     try:
         the_store = _open(store)
         if demo and the_store.count(Place) == 0:
@@ -121,6 +134,7 @@ def serve(
 
 
 def _service(the_store: GraphStore, settings: Settings) -> Any:
+    from registry.auth import Authenticator
     from schema.app import create_app
     from schema.guards import Limits
 
@@ -139,6 +153,7 @@ def _service(the_store: GraphStore, settings: Settings) -> Any:
         graphiql=settings.graphiql,
         workers=settings.workers,
         limits=limits,
+        auth=Authenticator.from_settings(settings),
     )
 
 
@@ -321,6 +336,44 @@ def demo(
 
 
 @app.command()
+def generate(
+    scale: Annotated[str, typer.Argument(help="county, city, province or national.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+    store: StoreOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the canonical folder instead of loading into a store."),
+    ] = None,
+    counties: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N counties (for quick tries).")
+    ] = None,
+) -> None:
+    """Generate a synthetic region (deterministic): one transaction per county into the store,
+    or a canonical folder with --out. A progress bar shows on a terminal."""
+    from loaders.synthetic import profile_of, write_folder, write_to_store
+
+    try:
+        profile_of(scale)  # an unknown scale is refused before a store is opened
+        if store is not None and out_dir is not None:
+            raise InvalidInput("give --store or --out, not both", field="out")
+        if out_dir is not None:
+            summary = write_folder(out_dir, scale, seed, counties=counties)
+            where = str(out_dir)
+        else:
+            with _open(store) as the_store:
+                summary = write_to_store(the_store, scale, seed, counties=counties)
+                where = the_store.url
+    except GridregError as exc:
+        _fail(exc)
+        return
+    table = Table("figure", "count", title=f"{scale} (seed {seed}) → {where}")
+    for name, n in summary.headline.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    out.print(f"{summary.records:,} records in {summary.seconds:.1f} s")
+
+
+@app.command()
 def coverage(
     scope: Annotated[str, typer.Argument(help="Place code of the scope (e.g. a county).")],
     store: StoreOpt = None,
@@ -393,42 +446,97 @@ def coverage(
     )
 
 
-@app.command()
-def generate(
-    scale: Annotated[str, typer.Argument(help="county, city, province or national.")],
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
-    store: StoreOpt = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the canonical folder instead of loading into a store."),
-    ] = None,
-    counties: Annotated[
-        int | None, typer.Option(min=1, help="Only the first N counties (for quick tries).")
-    ] = None,
-) -> None:
-    """Generate a synthetic region (deterministic): one transaction per county into the store,
-    or a canonical folder with --out. A progress bar shows on a terminal."""
-    from loaders.synthetic import profile_of, write_folder, write_to_store
+token_app = typer.Typer(
+    no_args_is_help=True,
+    help="API tokens (docs/security.md): create (shown once), list, revoke.",
+)
+app.add_typer(token_app, name="token")
 
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who uses it: the actor in the audit trail.")],
+    role: Annotated[str, typer.Option(help="viewer, router, editor or admin.")] = "viewer",
+    scope: Annotated[
+        str | None, typer.Option(help="Place code (a county or township): the editor's subtree.")
+    ] = None,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Create a token and print it (only its hash is stored: it cannot be shown again)."""
+    from datetime import UTC, datetime, timedelta
+
+    from registry.auth import create_token
+
+    expires = None if expires_days is None else datetime.now(UTC) + timedelta(days=expires_days)
     try:
-        profile_of(scale)  # an unknown scale is refused before a store is opened
-        if store is not None and out_dir is not None:
-            raise InvalidInput("give --store or --out, not both", field="out")
-        if out_dir is not None:
-            summary = write_folder(out_dir, scale, seed, counties=counties)
-            where = str(out_dir)
-        else:
-            with _open(store) as the_store:
-                summary = write_to_store(the_store, scale, seed, counties=counties)
-                where = the_store.url
+        with _open(store) as the_store:
+            text, token = create_token(the_store, name, role, scope, expires)
     except GridregError as exc:
         _fail(exc)
         return
-    table = Table("figure", "count", title=f"{scale} (seed {seed}) → {where}")
-    for name, n in summary.headline.items():
-        table.add_row(name, f"{n:,}")
+    err.print(
+        f"token {token.id} for {token.name} ({token.role}, scope {token.scope or 'all'}); "
+        "send it as 'Authorization: Bearer <token>'. It is shown only once:",
+        markup=False,
+        highlight=False,
+    )
+    typer.echo(text)
+
+
+@token_app.command("list")
+def token_list(store: StoreOpt = None) -> None:
+    """List the tokens (never their secrets)."""
+    from datetime import UTC, datetime
+
+    try:
+        with _open(store) as the_store:
+            tokens = the_store.list_tokens()
+    except GridregError as exc:
+        _fail(exc)
+        return
+    now = datetime.now(UTC)
+    table = Table("name", "role", "scope", "created", "expires", "status")
+    table.add_column("id", no_wrap=True)
+    for t in tokens:
+        status = "revoked" if t.revoked_at else "live"
+        if t.revoked_at is None and t.expires_at is not None and t.expires_at <= now:
+            status = "expired"
+        table.add_row(
+            t.name,
+            t.role,
+            t.scope or "",
+            f"{t.created_at:%Y-%m-%d}",
+            "" if t.expires_at is None else f"{t.expires_at:%Y-%m-%d}",
+            status,
+            t.id,
+        )
     out.print(table)
-    out.print(f"{summary.records:,} records in {summary.seconds:.1f} s")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (or the token itself).")],
+    store: StoreOpt = None,
+) -> None:
+    """Revoke a token: requests using it are refused (401) from now on."""
+    from datetime import UTC, datetime
+
+    from registry.auth import parse_token
+    from registry.errors import NotFound
+
+    parsed = parse_token(token_id.strip())
+    key = parsed[0] if parsed else token_id.strip()
+    try:
+        with _open(store) as the_store:
+            if not the_store.revoke_token(key, datetime.now(UTC)):
+                raise NotFound(f"no live token {key!r}", [key])
+    except GridregError as exc:
+        _fail(exc)
+        return
+    out.print(f"token {key} revoked")
 
 
 @app.command()

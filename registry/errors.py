@@ -19,6 +19,7 @@ __all__ = [
     "BackendUnavailable",
     "CodeMismatchError",
     "CycleError",
+    "Forbidden",
     "GridregError",
     "InvalidInput",
     "InvariantViolation",
@@ -28,6 +29,7 @@ __all__ = [
     "NotFound",
     "SecondParentError",
     "TimeBudgetExceeded",
+    "Unauthenticated",
     "UnknownReferenceError",
 ]
 
@@ -88,6 +90,19 @@ class UnknownReferenceError(InvariantViolation):
     """A record refers to an id that does not exist."""
 
     code = "UNKNOWN_REFERENCE"
+
+
+class Unauthenticated(GridregError):
+    """No valid credential: a missing one where anonymous access is off, or an unknown, revoked,
+    expired or malformed token (the service answers HTTP 401)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GridregError):
+    """The caller's role or scope does not allow this; nothing was written."""
+
+    code = "FORBIDDEN"
 
 
 class BackendUnavailable(GridregError):

@@ -10,6 +10,8 @@ False
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +39,14 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5000
     budget_ms: int = 10_000  # per request; long operations stop and say "incomplete"
+    #: Requests without a credential: ``viewer`` (read-only, personal data masked) or ``none``
+    #: (every request needs a token: 401 UNAUTHENTICATED without one). See docs/security.md.
+    anonymous: Literal["viewer", "none"] = "viewer"
+    #: JWTs from an identity provider: its issuer (``iss``) and key (an HS256 secret, or an
+    #: RS256/ES256 public key in PEM); the audience (``aud``) is checked when set.
+    jwt_issuer: str | None = None
+    jwt_key: SecretStr | None = None
+    jwt_audience: str | None = None
     #: One switch for a production service: no GraphiQL, no introspection, no suggestions.
     production: bool = False
 

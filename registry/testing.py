@@ -36,7 +36,7 @@ from registry.model import (
     StationMode,
 )
 from registry.store import EmbeddedStore
-from registry.store.base import AuditEntry, GraphStore, WriteResult
+from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
 
 __all__ = ["SAMPLE_TODAY", "CountingStore", "sample_records", "sample_store", "square"]
 
@@ -231,12 +231,29 @@ class CountingStore(GraphStore):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         self.calls["apply"] += 1
-        return self.inner.apply(records, actor=actor, operation=operation, reason=reason)
+        return self.inner.apply(
+            records, actor=actor, operation=operation, reason=reason, guard=guard
+        )
 
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         return self.inner.audit_log(since, limit)
+
+    # API tokens are delegated, not counted (they are not reads of the registry).
+
+    def put_token(self, token: TokenRecord) -> None:
+        self.inner.put_token(token)
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        return self.inner.get_token(token_id)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        return self.inner.list_tokens()
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        return self.inner.revoke_token(token_id, at)
 
     @property
     def total(self) -> int:

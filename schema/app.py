@@ -4,6 +4,12 @@ and the offline explorer's files under ``/graphiql/static/``.
 On a remote store (Neo4j) each GraphQL operation runs in a worker thread with its own event
 loop, so a request waiting on the database never blocks the service's event loop and concurrent
 requests are served concurrently (up to ``workers`` at once). In-process stores answer inline.
+
+Every request is authenticated (``registry.auth.Authenticator``, see docs/security.md) from its
+``Authorization: Bearer <token>`` header: an API token or, when configured, a JWT. A missing
+credential (where anonymous access is off) or an invalid, revoked or expired one is answered
+with HTTP 401 and the code UNAUTHENTICATED, before any operation runs; the exports and the
+dashboard need a credential too when anonymous access is off.
 """
 
 from __future__ import annotations
@@ -14,14 +20,15 @@ from typing import Any
 
 import anyio
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from registry.errors import BackendUnavailable
+from registry.auth import ANONYMOUS, Authenticator, Principal
+from registry.errors import BackendUnavailable, Unauthenticated
 from registry.model import Place
 from registry.store.base import GraphStore
 from schema.api import build_schema
@@ -90,16 +97,33 @@ def create_app(
     graphiql: bool = True,
     workers: int = 32,
     limits: Limits | None = None,
+    auth: Authenticator | None = None,
 ) -> FastAPI:
     """The app serving ``store`` (``workers``: concurrent operations on a remote store;
-    ``limits``: the request guards, see ``schema.guards``)."""
+    ``limits``: the request guards, see ``schema.guards``; ``auth``: who may do what, by
+    default anonymous callers are viewers and no JWT is accepted)."""
     limits = limits or Limits()
     the_schema = default_schema if limits == Limits() else build_schema(limits)
+    authenticator = auth or Authenticator()
+
+    async def principal_of(request: Request) -> Principal:
+        header = request.headers.get("authorization")
+        if store.remote and authenticator.needs_store(header):
+            return await anyio.to_thread.run_sync(authenticator.authenticate, store, header)
+        return authenticator.authenticate(store, header)
 
     async def get_context(request: Request) -> Context:
+        if request.method == "GET" and not request.headers.get("authorization"):
+            # GET serves only the GraphiQL page (queries over GET are refused): no data.
+            principal = authenticator.anonymous or ANONYMOUS
+        else:
+            principal = await principal_of(request)
         budget = Budget(limits.budget_ms)
         request.state.budget = budget
-        return Context(store=store, max_page_size=max_page_size, budget=budget)
+        return Context(store=store, max_page_size=max_page_size, budget=budget, principal=principal)
+
+    async def require_credential(request: Request) -> None:
+        await principal_of(request)
 
     app = FastAPI(
         title="gridreg",
@@ -118,9 +142,23 @@ def create_app(
         router.limiter = anyio.CapacityLimiter(workers)
     app.include_router(router, prefix="/graphql")
     app.mount("/graphiql/static", StaticFiles(directory=STATIC_DIR), name="graphiql-static")
-    app.include_router(exports_router(), prefix="/exports")
-    app.include_router(dashboard_router(), prefix="/dashboard")
+    app.include_router(
+        exports_router(), prefix="/exports", dependencies=[Depends(require_credential)]
+    )
+    app.include_router(
+        dashboard_router(), prefix="/dashboard", dependencies=[Depends(require_credential)]
+    )
     app.state.store = store
+    app.state.auth = authenticator
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        return _refusal(exc, 401, {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(BackendUnavailable)
+    async def unavailable(request: Request, exc: BackendUnavailable) -> JSONResponse:
+        # only authentication runs outside GraphQL's own error handling (a token lookup)
+        return _refusal(exc, 503)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -132,6 +170,14 @@ def create_app(
         return JSONResponse({"status": "ok", "store": _safe_url(store.url), "places": places})
 
     return app
+
+
+def _refusal(
+    exc: Unauthenticated | BackendUnavailable, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A request refused before any operation ran, in the shape of a GraphQL answer."""
+    body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _safe_url(url: str) -> str:

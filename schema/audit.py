@@ -1,4 +1,8 @@
-"""GraphQL: the audit trail (``auditLog``), scoped to a region."""
+"""GraphQL: the audit trail (``auditLog``), scoped to a region.
+
+A caller with a scope (``registry.auth``) reads only its scope: without ``scope`` the log is
+scoped to it, and a ``scope`` outside it is FORBIDDEN. Persons' phone numbers in the changes are
+masked for callers who may not see personal data."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from registry.auth import mask_row, read_scope
 from registry.queries.audit import audit_entries
 from registry.store.base import AuditEntry as Entry
 from schema.nodes import Ctx
@@ -37,12 +42,15 @@ class AuditEntry:
     )
 
     @staticmethod
-    def of(e: Entry) -> AuditEntry:
+    def of(e: Entry, personal: bool = True) -> AuditEntry:
+        """``personal``: False masks persons' phone numbers."""
+
         def change(c: dict[str, Any]) -> AuditChange:
-            return AuditChange(
-                kind=str(c.get("kind")), key=str(c.get("key")), before=c.get("before"),
-                after=c.get("after"),
-            )  # fmt: skip
+            kind = str(c.get("kind"))
+            before, after = c.get("before"), c.get("after")
+            if not personal:
+                before, after = mask_row(kind, before), mask_row(kind, after)
+            return AuditChange(kind=kind, key=str(c.get("key")), before=before, after=after)
 
         return AuditEntry(
             id=e.id,
@@ -60,7 +68,7 @@ class AuditQuery:
     @strawberry.field(
         description="Committed writes, newest first, since `since`, that touch `scope` (a "
         "place code: writes about it or anything under it, before or after the change); "
-        "without a scope, every write."
+        "without a scope, every write. A caller with a scope reads only inside it."
     )
     def audit_log(
         self,
@@ -70,5 +78,9 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        found = audit_entries(info.context.store, scope, since)
-        return paginate(found, first, after, info.context.max_page_size, AuditEntry.of)
+        store, principal = info.context.store, info.context.principal
+        found = audit_entries(store, read_scope(store, principal, scope), since)
+        personal = principal.sees_personal_data
+        return paginate(
+            found, first, after, info.context.max_page_size, lambda e: AuditEntry.of(e, personal)
+        )

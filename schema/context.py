@@ -1,4 +1,4 @@
-"""The per-request context: the store, the DataLoaders and the default ``at``.
+"""The per-request context: the store, the caller, the DataLoaders and the default ``at``.
 
 DataLoaders are created per request (never shared between requests) and batch every lookup of
 one tick into one store call: ``RecordsByKeyLoader`` wraps ``store.get_many`` and
@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from registry.auth import AccessRole, Principal
 from registry.model import AnyRecord
 from registry.store.base import GraphStore
 from schema.guards import Budget
@@ -44,7 +45,12 @@ class ReferrersByKeyLoader(DataLoader[str, list[R]], Generic[R]):
 
 
 class Context(BaseContext):
-    """What every resolver gets as ``info.context``."""
+    """What every resolver gets as ``info.context``.
+
+    ``principal`` is the caller (``registry.auth``); the service always sets it from the
+    request's credential. Without one (in-process use: scripts, benchmarks) the caller is an
+    admin named ``actor``.
+    """
 
     def __init__(
         self,
@@ -52,11 +58,13 @@ class Context(BaseContext):
         actor: str = "api",
         max_page_size: int = 100,
         budget: Budget | None = None,
+        principal: Principal | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.budget = budget or Budget(10_000)
-        self.actor = actor
+        self.principal = principal or Principal(actor, AccessRole.ADMIN)
+        self.actor = self.principal.actor
         self.max_page_size = max_page_size
         self._by_key: dict[str, Any] = {}
         self._referrers: dict[tuple[str, str], Any] = {}

@@ -1,8 +1,13 @@
-"""Turning exceptions into GraphQL errors with stable codes and no stack traces."""
+"""Turning exceptions into GraphQL errors with stable codes and no stack traces.
+
+Personal data never reaches a log: the ``gridreg.api`` logger's records of internal errors keep
+the exception's type and stack frames but never its message (which may quote input, such as a
+phone number), see ``RedactExceptions``."""
 
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from graphql import GraphQLError
@@ -10,9 +15,26 @@ from graphql import GraphQLError
 from registry.errors import GridregError, InvalidInput
 from schema.guards import guard_code, strip_suggestions
 
-__all__ = ["error_code", "format_error"]
+__all__ = ["RedactExceptions", "error_code", "format_error"]
+
+
+class RedactExceptions(logging.Filter):
+    """Replaces a record's exception by its type and frames (file, line, function): the
+    message and the arguments of the exception are left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        info = record.exc_info
+        if info and info[1] is not None:
+            exc = info[1]
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            record.exc_info = None
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
+        return True
+
 
 log = logging.getLogger("gridreg.api")
+if not any(isinstance(f, RedactExceptions) for f in log.filters):
+    log.addFilter(RedactExceptions())
 
 
 def error_code(err: GraphQLError) -> str:

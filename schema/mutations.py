@@ -4,7 +4,12 @@ atomic, audited store write; invariant violations come back as GraphQL errors wi
 
 Role templates are versioned in time: editing one ends the requirements it no longer lists (the
 day before ``effectiveFrom``, default today) rather than deleting them, and ending one sets the
-last day of the template and its requirements; earlier days still read the old standard."""
+last day of the template and its requirements; earlier days still read the old standard.
+
+Only editors and admins write (``registry.auth``): every mutation checks the caller's role before
+reading anything, and an editor's scope is checked inside the write's transaction (a record
+touching a place outside it, before or after the change, refuses the whole write: FORBIDDEN).
+The audit entry's actor is the caller's (token name or JWT subject)."""
 
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ from typing import Any, TypeVar
 import strawberry
 
 from registry import model as m
+from registry.auth import require_writer, write_guard
 from registry.errors import InvalidInput, NotFound
 from registry.standards import Need, preset_changes, template_changes
+from registry.store.base import GraphStore
 from schema.nodes import (
     Ctx,
     Grid,
@@ -160,22 +167,33 @@ def _fields(obj: object) -> dict[str, Any]:
     return {k: v for k, v in vars(obj).items() if v is not strawberry.UNSET}
 
 
+def _store(info: Ctx) -> GraphStore:
+    """The store, for a caller whose role writes (FORBIDDEN before anything is read)."""
+    require_writer(info.context.principal)
+    return info.context.store
+
+
 def _write(info: Ctx, records: list[m.AnyRecord], operation: str, reason: str | None) -> None:
-    info.context.store.apply(
-        records, actor=info.context.actor, operation=operation, reason=reason or ""
+    principal = info.context.principal
+    _store(info).apply(
+        records,
+        actor=principal.actor,
+        operation=operation,
+        reason=reason or "",
+        guard=write_guard(principal),
     )
 
 
 def _create(info: Ctx, kind: type[R], values: dict[str, Any], reason: str | None) -> R:
     rec = kind(**values)
-    if info.context.store.get(kind, rec.key) is not None:
+    if _store(info).get(kind, rec.key) is not None:
         raise InvalidInput(f"{kind.KIND} {rec.key} already exists; use update", [rec.key])
     _write(info, [rec], f"create_{kind.KIND}", reason)
     return rec
 
 
 def _update(info: Ctx, kind: type[R], key: str, patch: object, reason: str | None) -> R:
-    old = info.context.store.get(kind, key)
+    old = _store(info).get(kind, key)
     if old is None:
         raise NotFound(f"no {kind.KIND} {key!r}", [key])
     changes = _fields(patch)
@@ -241,7 +259,7 @@ class Mutation:
         values = _fields(input)
         values["id"] = str(values.get("id") or _new_id("S"))
         if not values.get("label"):
-            role = info.context.store.get(m.Role, values["role"])
+            role = _store(info).get(m.Role, values["role"])
             values["label"] = role.name if role else ""
         return Post.of(_create(info, m.Post, values, reason))
 
@@ -277,7 +295,7 @@ class Mutation:
         valid_to: date | None = None,
         reason: str | None = None,
     ) -> list[Holding]:
-        store = info.context.store
+        store = _store(info)
         if store.get(m.Post, str(post)) is None:
             raise NotFound(f"no post {post!r}", [str(post)])
         end = valid_to or date.today() - timedelta(days=1)
@@ -309,7 +327,7 @@ class Mutation:
         reason: str | None = None,
     ) -> list[RoleTemplate]:
         records, templates = preset_changes(
-            info.context.store, name.strip(), region.strip(), valid_from, grid_tier
+            _store(info), name.strip(), region.strip(), valid_from, grid_tier
         )
         if records:
             _write(info, records, "apply_preset", reason)
@@ -335,7 +353,7 @@ class Mutation:
         values["place_kind"] = values.get("place_kind") or None
         template = m.RoleTemplate(**values)
         needs = None if reqs is None else [Need(r.role.strip(), r.min, r.max) for r in reqs]
-        records = template_changes(info.context.store, template, needs, effective_from)
+        records = template_changes(_store(info), template, needs, effective_from)
         if records:
             _write(info, records, "upsert_role_template", reason)
         return RoleTemplate.of(template)
@@ -347,7 +365,7 @@ class Mutation:
     def end_role_template(
         self, info: Ctx, code: str, valid_to: date, reason: str | None = None
     ) -> RoleTemplate:
-        store = info.context.store
+        store = _store(info)
         key = code.strip()
         old = store.get(m.RoleTemplate, key)
         if old is None:

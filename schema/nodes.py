@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from registry import model as m
+from registry.auth import mask_phone
 from registry.codes import Level
 from registry.queries import hierarchy
 from schema.context import Context
@@ -271,7 +272,16 @@ class Person:
     rec: strawberry.Private[m.Person]
     id: strawberry.ID
     name: str
-    phone: str | None
+
+    @strawberry.field(
+        description="Phone number (personal data): shown to routers, editors and admins; "
+        "masked for viewers and anonymous callers (138****1234; other numbers keep their last 2 "
+        "characters)."
+    )
+    def phone(self, info: Ctx) -> str | None:
+        if info.context.principal.sees_personal_data:
+            return self.rec.phone
+        return mask_phone(self.rec.phone)
 
     @strawberry.field(description="Terms this person holds or held.")
     async def holdings(self, info: Ctx, at: AtArg = None) -> list[Holding]:
@@ -280,7 +290,7 @@ class Person:
 
     @staticmethod
     def of(rec: m.Person) -> Person:
-        return Person(rec=rec, id=strawberry.ID(rec.id), name=rec.name, phone=rec.phone)
+        return Person(rec=rec, id=strawberry.ID(rec.id), name=rec.name)
 
 
 @strawberry.type(description="A term: a person holding a post from valid_from to valid_to.")

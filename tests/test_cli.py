@@ -166,3 +166,64 @@ def test_cli_coverage_errors(demo_url: str, args: list[str], code: str) -> None:
     result = runner.invoke(app, ["coverage", *args, "--store", demo_url])
     assert result.exit_code == 1
     assert code in result.output and "Traceback" not in result.output
+
+
+def test_cli_token_create_list_revoke(tmp_path: Path) -> None:
+    """``gridreg token``: the token is printed once, works against the service, is listed
+    without its secret and, once revoked, is refused with 401."""
+    from fastapi.testclient import TestClient
+
+    from registry.testing import COUNTY, sample_records
+    from schema.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    with open_store(url) as store:
+        store.apply(sample_records(), actor="test")
+    made = runner.invoke(app, ["token", "create", "韦编辑", "--role", "editor", "--scope", COUNTY,
+                               "--expires-days", "30", "--store", url])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = made.stdout.strip().splitlines()[-1]
+    assert text.startswith("grt_")
+    token_id, secret = text[4:].split("_", 1)
+    listed = runner.invoke(app, ["token", "list", "--store", url])
+    assert listed.exit_code == 0 and token_id in listed.stdout and "韦编辑" in listed.stdout
+    assert secret not in listed.stdout and "live" in listed.stdout
+    again = runner.invoke(app, ["token", "create", "韦编辑", "--store", url])
+    assert again.exit_code == 1 and "INVALID_INPUT" in again.output
+    bad = runner.invoke(app, ["token", "create", "x", "--role", "root", "--store", url])
+    assert bad.exit_code == 1 and "INVALID_INPUT" in bad.output
+
+    query = {"query": 'mutation { updatePerson(id: "P000001", patch: {name: "韦小兰"}) { name } }'}
+    headers = {"Authorization": f"Bearer {text}"}
+    with open_store(url) as store:
+        client = TestClient(create_app(store))
+        assert client.post("/graphql", json=query, headers=headers).json()["data"]
+        assert store.audit_log(limit=1)[0].actor == "韦编辑"
+        revoked = runner.invoke(app, ["token", "revoke", token_id, "--store", url])
+        assert revoked.exit_code == 0, revoked.output
+        refused = client.post("/graphql", json=query, headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    twice = runner.invoke(app, ["token", "revoke", text, "--store", url])
+    assert twice.exit_code == 1 and "NOT_FOUND" in twice.output
+    assert "revoked" in runner.invoke(app, ["token", "list", "--store", url]).stdout
+
+
+def test_cli_serve_production_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``gridreg serve --production``: no GraphiQL, no introspection (as GRIDREG_PRODUCTION)."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda the_app, **_: served.append(the_app))
+    monkeypatch.setenv("GRIDREG_PRODUCTION", "false")  # restored after the test
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    introspect = {"query": "{ __schema { queryType { name } } }"}
+    for flags, closed in (([], False), (["--production"], True)):
+        result = runner.invoke(app, ["serve", "--store", url, *flags])
+        assert result.exit_code == 0, result.output
+        client = TestClient(served[-1])  # type: ignore[arg-type]
+        page = client.get("/graphql", headers={"Accept": "text/html"})
+        assert (page.status_code == 200 and "graphiql" in page.text.lower()) is not closed
+        body = client.post("/graphql", json=introspect).json()
+        assert ("errors" in body) is closed

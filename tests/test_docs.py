@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from loaders.demo import load_demo
 from registry.store import open_store
 from schema.app import create_app
+from tests.schema.conftest import ADMIN_AUTH
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -22,7 +23,7 @@ EXAMPLES = re.findall(r"```graphql\n(.*?)```", README, flags=re.S)
 def client() -> TestClient:
     store = open_store("memory://")
     load_demo(store)
-    return TestClient(create_app(store))
+    return TestClient(create_app(store, auth=ADMIN_AUTH))  # the README's mutation runs
 
 
 def test_docs_readme_has_examples() -> None:

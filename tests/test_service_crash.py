@@ -42,9 +42,11 @@ def _serve(url: str, port: int) -> None:  # pragma: no cover - runs in the child
 
     from registry.store import open_store
     from schema.app import create_app
+    from tests.schema.conftest import ADMIN_AUTH
 
     store = open_store(url)
-    uvicorn.run(create_app(store), host="127.0.0.1", port=port, log_level="error")
+    app = create_app(store, auth=ADMIN_AUTH)  # the writes are an admin's
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error")
 
 
 def _free_port() -> int:

@@ -11,19 +11,23 @@ A store may offer a native fast path for a query function of the same name (see
 instead offer ``prefetch_<query>``: it returns a read view holding everything the query reads
 (fetched in one or a few round trips), and the query runs unchanged on that view, so every store
 answers identically.
+
+A store also keeps the service's API tokens (``put_token``, ``get_token``, ``list_tokens``,
+``revoke_token``): they are not registry records (no audit entry, no ``data_version`` change),
+but they live in the store so every service process and host sees the same tokens.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from registry.model import AnyRecord
 
-__all__ = ["AuditEntry", "GraphStore", "WriteResult"]
+__all__ = ["AuditEntry", "GraphStore", "TokenRecord", "WriteGuard", "WriteResult"]
 
 R = TypeVar("R", bound=AnyRecord)
 
@@ -47,6 +51,29 @@ class AuditEntry:
     reason: str
     count: int
     changes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as stored: only the SHA-256 (hex) of its secret is kept.
+
+    ``role`` is one of viewer, router, editor, admin (``registry.auth.AccessRole``); ``scope`` a
+    place code limiting an editor's writes and every read of the audit log (None: everywhere).
+    """
+
+    id: str
+    name: str
+    role: str
+    scope: str | None
+    secret_hash: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+#: A check run inside a write, after the write lock is taken and before anything is written:
+#: called with a read view of the committed data and the records; it raises to refuse the write.
+WriteGuard = Callable[["GraphStore", Sequence[AnyRecord]], None]
 
 
 class GraphStore(ABC):
@@ -95,16 +122,38 @@ class GraphStore(ABC):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         """Upsert ``records`` in one transaction after checking every invariant.
 
         Raises an ``InvariantViolation`` (or ``InvalidInput``) and writes nothing when a record
         breaks an invariant; writes one audit entry with the change when it succeeds.
+        ``guard`` (an authorization check, ``registry.auth.check_write``) runs first, in the same
+        transaction, on the committed data: whatever it raises refuses the write.
         """
 
     @abstractmethod
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         """Audit entries, newest first."""
+
+    # --- API tokens -----------------------------------------------------------------------
+
+    @abstractmethod
+    def put_token(self, token: TokenRecord) -> None:
+        """Store ``token`` (replacing one with the same id)."""
+
+    @abstractmethod
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        """The token with ``token_id``, or None (one cheap call: it runs on every request)."""
+
+    @abstractmethod
+    def list_tokens(self) -> list[TokenRecord]:
+        """Every token, revoked ones included, ordered by creation time then id."""
+
+    @abstractmethod
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        """Mark a token revoked at ``at``; False when there is no such token or it was already
+        revoked (the first revocation time is kept)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""

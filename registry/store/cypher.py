@@ -10,7 +10,9 @@ validity), with its fields as properties plus ``key``. Every reference field is 
 (the key it refers to, indexed) and a relationship from the record to its target, typed by the
 field's name in capitals: ``(:Place)-[:PARENT]->(:Place)``, ``(:Holding)-[:POST]->(:Post)``,
 ``(:Holding)-[:PERSON]->(:Person)``, ``(:Coverage)-[:GRID]->(:Grid)``. Audit entries are
-``(:AuditEntry)`` nodes; the write lock is the single ``(:GridregLock {name: 'write'})`` node.
+``(:AuditEntry)`` nodes; the write lock is the single ``(:GridregLock {name: 'write'})`` node;
+API tokens are ``(:GridregToken {id, name, role, scope, secret_hash, created_at, expires_at,
+revoked_at})`` nodes (only the secret's hash is stored).
 
 >>> label("role_template"), rel_type("parent")
 ('RoleTemplate', 'PARENT')
@@ -35,6 +37,10 @@ __all__ = [
     "PING",
     "REGION_NEIGHBOURHOOD",
     "RESPONSIBLE_NEIGHBOURHOOD",
+    "TOKEN_GET",
+    "TOKEN_LIST",
+    "TOKEN_PUT",
+    "TOKEN_REVOKE",
     "ancestors",
     "count",
     "get_many",
@@ -86,6 +92,10 @@ def schema_statements() -> list[str]:
         "CREATE CONSTRAINT gridreg_lock_name IF NOT EXISTS "
         "FOR (l:GridregLock) REQUIRE l.name IS UNIQUE"
     )
+    out.append(
+        "CREATE CONSTRAINT gridreg_token_id IF NOT EXISTS "
+        "FOR (t:GridregToken) REQUIRE t.id IS UNIQUE"
+    )
     return out
 
 
@@ -109,9 +119,22 @@ AUDIT_READ = (
     "MATCH (a:AuditEntry) WHERE $since IS NULL OR a.at >= $since "
     "WITH a ORDER BY a.id DESC LIMIT $limit RETURN collect(properties(a)) AS rows"
 )
+#: API tokens (not registry records: no audit entry, no write lock).
+TOKEN_PUT = (
+    "MERGE (t:GridregToken {id: $id}) SET t.name = $name, t.role = $role, t.scope = $scope, "
+    "t.secret_hash = $secret_hash, t.created_at = $created_at, t.expires_at = $expires_at, "
+    "t.revoked_at = $revoked_at"
+)
+TOKEN_GET = "OPTIONAL MATCH (t:GridregToken {id: $id}) RETURN properties(t) AS token"
+TOKEN_LIST = "MATCH (t:GridregToken) RETURN collect(properties(t)) AS tokens"
+TOKEN_REVOKE = (
+    "OPTIONAL MATCH (t:GridregToken {id: $id}) WHERE t.revoked_at IS NULL "
+    "SET t.revoked_at = $at RETURN t IS NOT NULL AS revoked"
+)
 #: Test and admin helper: delete everything gridreg stored, a batch at a time.
 ERASE_BATCH = (
-    "MATCH (n) WHERE n:GridregLock OR n:AuditEntry OR any(l IN labels(n) WHERE l IN $labels) "
+    "MATCH (n) WHERE n:GridregLock OR n:AuditEntry OR n:GridregToken "
+    "OR any(l IN labels(n) WHERE l IN $labels) "
     "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 )
 

@@ -19,6 +19,7 @@ Hot paths read networkx's adjacency dicts (``_pred``/``_succ``) directly.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sqlite3
 import threading
@@ -34,7 +35,7 @@ from registry.codec import from_row, to_row
 from registry.errors import BackendUnavailable
 from registry.invariants import Overlay, check_batch
 from registry.model import KINDS, AnyRecord
-from registry.store.base import AuditEntry, GraphStore, WriteResult
+from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
 
 __all__ = ["EmbeddedStore"]
 
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS audit (
     reason TEXT NOT NULL, count INTEGER NOT NULL, changes BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT,
+    secret_hash TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, revoked_at TEXT
+);
 INSERT OR IGNORE INTO meta VALUES ('format', '1');
 """
 
@@ -93,6 +98,7 @@ class EmbeddedStore(GraphStore):
         self._kinds: dict[str, dict[str, AnyRecord]] = {k: {} for k in KINDS}
         self._lock = threading.RLock()
         self._audit_memory: list[AuditEntry] = []
+        self._tokens_memory: dict[str, TokenRecord] = {}
         self._version = 0
         self._referrers_cache: dict[tuple[str, str, str], tuple[int, tuple[AnyRecord, ...]]] = {}
         self._db: sqlite3.Connection | None = None
@@ -197,8 +203,11 @@ class EmbeddedStore(GraphStore):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         with self._lock:
+            if guard is not None:
+                guard(self, records)
             overlay = Overlay(self, records)
             check_batch(records, overlay)
             final = [r for bucket in overlay.batch.values() for r in bucket.values()]
@@ -299,6 +308,52 @@ class EmbeddedStore(GraphStore):
             for i, at, ac, op, rs, n, ch in rows
         ]
 
+    # --- API tokens -------------------------------------------------------------------------
+
+    def put_token(self, token: TokenRecord) -> None:
+        with self._lock:
+            if self._db is None:
+                self._tokens_memory[token.id] = token
+                return
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO tokens (id, name, role, scope, secret_hash, "
+                    "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        token.id,
+                        token.name,
+                        token.role,
+                        token.scope,
+                        token.secret_hash,
+                        token.created_at.isoformat(),
+                        _iso(token.expires_at),
+                        _iso(token.revoked_at),
+                    ),
+                )
+            except sqlite3.Error as exc:
+                raise BackendUnavailable(f"write to {self.path} failed: {exc}") from exc
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        if self._db is None:
+            return self._tokens_memory.get(token_id)
+        row = self._db.execute(f"{_TOKEN_SELECT} WHERE id = ?", (token_id,)).fetchone()
+        return None if row is None else _token(row)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        if self._db is None:
+            found = list(self._tokens_memory.values())
+        else:
+            found = [_token(row) for row in self._db.execute(_TOKEN_SELECT)]
+        return sorted(found, key=lambda t: (t.created_at, t.id))
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        with self._lock:
+            token = self.get_token(token_id)
+            if token is None or token.revoked_at is not None:
+                return False
+            self.put_token(dataclasses.replace(token, revoked_at=at))
+            return True
+
     def integrity_check(self) -> str:
         """SQLite's own integrity check ("ok" when sound)."""
         if self._db is None:
@@ -310,6 +365,29 @@ class EmbeddedStore(GraphStore):
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+_TOKEN_SELECT = (
+    "SELECT id, name, role, scope, secret_hash, created_at, expires_at, revoked_at FROM tokens"
+)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _token(row: tuple[Any, ...]) -> TokenRecord:
+    tid, name, role, scope, secret_hash, created, expires, revoked = row
+    return TokenRecord(
+        tid,
+        name,
+        role,
+        scope,
+        secret_hash,
+        datetime.fromisoformat(created),
+        None if expires is None else datetime.fromisoformat(expires),
+        None if revoked is None else datetime.fromisoformat(revoked),
+    )
 
 
 def _fields_after_id(entry: AuditEntry) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ audit entry in the same transaction. An unreachable or failing server raises
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -73,7 +74,7 @@ from registry.model import (
     Stationing,
 )
 from registry.store import cypher
-from registry.store.base import AuditEntry, GraphStore, WriteResult
+from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
 from registry.store.prefetch import PrefetchView
 
 __all__ = ["Neo4jStore", "split_credentials"]
@@ -89,6 +90,19 @@ RESPONSIBLE_CHUNK = 200
 #: Scopes whose region holds every grid of its counties (as in ``registry.queries.region``).
 _WIDE_LEVELS = (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY)
 _LABELS = [cypher.label(k) for k in KINDS]
+
+
+class _NoWireData(logging.Filter):
+    """Drops the driver's wire-level DEBUG records (``neo4j.io``): they quote every statement's
+    parameters and every returned row, personal data included (docs/security.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_WIRE_LOG = logging.getLogger("neo4j.io")
+if not any(isinstance(f, _NoWireData) for f in _WIRE_LOG.filters):
+    _WIRE_LOG.addFilter(_NoWireData())
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
@@ -278,10 +292,23 @@ class _TxReads(_CypherReads):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         raise TypeError("reads only")
 
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        raise TypeError("reads only")
+
+    def put_token(self, token: TokenRecord) -> None:
+        raise TypeError("reads only")
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        raise TypeError("reads only")
+
+    def list_tokens(self) -> list[TokenRecord]:
+        raise TypeError("reads only")
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
         raise TypeError("reads only")
 
 
@@ -393,11 +420,12 @@ class Neo4jStore(_CypherReads):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         batch = list(records)
         try:
             with self._session(WRITE_ACCESS) as session:
-                return session.execute_write(self._write, batch, actor, operation, reason)
+                return session.execute_write(self._write, batch, actor, operation, reason, guard)
         except Exception as exc:
             if _is_backend_failure(exc):
                 raise _unavailable(exc, self._where()) from exc
@@ -410,6 +438,7 @@ class Neo4jStore(_CypherReads):
         actor: str,
         operation: str,
         reason: str,
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         self.round_trips += 1
         lock = tx.run(cypher.LOCK).single()
@@ -419,6 +448,8 @@ class Neo4jStore(_CypherReads):
         audit_id = int(lock["seq"])
         view = PrefetchView(_TxReads(tx, self))
         _prefetch_checks(view, records)
+        if guard is not None:
+            guard(view, records)
         overlay = Overlay(view, records)
         check_batch(records, overlay)
         final = [r for kind in KINDS for r in overlay.batch.get(kind, {}).values()]
@@ -474,6 +505,24 @@ class Neo4jStore(_CypherReads):
             )
             for a in rows
         ]
+
+    # --- API tokens -----------------------------------------------------------------------
+
+    def put_token(self, token: TokenRecord) -> None:
+        params = dataclasses.asdict(token)
+        self._run(cypher.TOKEN_PUT, params, write=True)
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        props = self._one(cypher.TOKEN_GET, id=token_id)["token"]
+        return None if props is None else _token(props)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        found = [_token(p) for p in self._one(cypher.TOKEN_LIST)["tokens"]]
+        return sorted(found, key=lambda t: (t.created_at, t.id))
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        rows = self._run(cypher.TOKEN_REVOKE, {"id": token_id, "at": at}, write=True)
+        return bool(rows and rows[0]["revoked"])
 
     def erase_all_data(self) -> None:
         """Delete every record and audit entry (tests and administrators only)."""
@@ -629,6 +678,25 @@ class Neo4jStore(_CypherReads):
         codes = {r["role"] for r in [*found[Post.KIND], *found[Requirement.KIND]]}
         view.missing(Role, sorted(codes - set(keys(Role))))
         return view
+
+
+def _token(props: dict[str, Any]) -> TokenRecord:
+    def at(name: str) -> datetime | None:
+        value = props.get(name)
+        return None if value is None else _native(value)
+
+    created = at("created_at")
+    assert created is not None
+    return TokenRecord(
+        id=props["id"],
+        name=props["name"],
+        role=props["role"],
+        scope=props.get("scope"),
+        secret_hash=props["secret_hash"],
+        created_at=created,
+        expires_at=at("expires_at"),
+        revoked_at=at("revoked_at"),
+    )
 
 
 def _prefetch_checks(view: PrefetchView, records: list[AnyRecord]) -> None:

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from registry.model import AnyRecord
-from registry.store.base import AuditEntry, GraphStore, WriteResult
+from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
 
 __all__ = ["PrefetchView"]
 
@@ -191,8 +191,21 @@ class PrefetchView(GraphStore):
         actor: str = "system",
         operation: str = "write",
         reason: str = "",
+        guard: WriteGuard | None = None,
     ) -> WriteResult:
         raise TypeError("a PrefetchView is read-only")
 
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         return self.base.audit_log(since, limit)
+
+    def put_token(self, token: TokenRecord) -> None:
+        raise TypeError("a PrefetchView is read-only")
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        return self.base.get_token(token_id)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        return self.base.list_tokens()
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        raise TypeError("a PrefetchView is read-only")

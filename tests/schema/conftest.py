@@ -1,4 +1,8 @@
-"""An HTTP client for the app over each backend's sample store."""
+"""An HTTP client for the app over each backend's sample store.
+
+The client's requests carry no credential and are made as an admin named ``api`` (the app's
+anonymous principal is set so): these tests are about the API, not about authorization, which
+``tests/schema/test_auth.py`` covers with real tokens."""
 
 from __future__ import annotations
 
@@ -8,15 +12,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from registry.auth import AccessRole, Authenticator, Principal
 from registry.store import GraphStore
 from schema.app import create_app
 
 Gql = Callable[..., dict[str, Any]]
 
+#: Requests without a credential are an admin's: for tests about the API itself.
+ADMIN_AUTH = Authenticator(anonymous=Principal("api", AccessRole.ADMIN))
+
 
 @pytest.fixture
 def client(store: GraphStore) -> TestClient:
-    return TestClient(create_app(store, max_page_size=5))
+    return TestClient(create_app(store, max_page_size=5, auth=ADMIN_AUTH))
 
 
 @pytest.fixture
