@@ -109,3 +109,58 @@ def test_coverage_benchmark_smoke() -> None:
     for name in ("coverage", "territory", "workload", "structure", "reach"):
         assert one["reports"][name]["ms"] > 0 and name in doc["per_node_growth_smallest_to_largest"]
     assert isinstance(doc["targets"]["demo_county_coverage_under_100_ms"], bool)
+
+
+def test_suite_benchmark_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.suite", "--smoke"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    doc = json.loads(done.stdout)
+
+    assert set(doc) >= {"machine", "settings", "baselines", "results", "targets", "validation"}
+    assert {"extrapolation"} <= set(doc) and doc["settings"]["smoke"] is True
+    assert set(doc["baselines"]) == {"a1", "a3", "a4", "a5"}
+    (entry,) = doc["results"]
+    assert (entry["scale"], entry["store"]) == ("county", "embedded")
+    assert {"load", "memory", "samples", "inprocess", "baselines", "coverage", "http"} <= set(entry)
+    assert entry["load"]["records"] > 0 and entry["load"]["nodes"] > 0
+    assert entry["memory"]["server_bytes_per_node"] > 0 and entry["inprocess"]["calls"] > 0
+    assert {"a1", "a5"} <= set(entry["baselines"]) and entry["coverage"]["ms"] > 0
+
+    validation = doc["validation"]
+    assert validation["answers_checked_against_inprocess"] > 0
+    assert validation["responses"] > 0 and validation["bad"] == 0 and validation["all_valid"]
+    for name in ("service_1", "service_16", "a3_bare_1", "a3_bare_16"):
+        case = entry["http"]["cases"][name]
+        assert case["requests"] > 0 and case["ok"] == case["requests"] and case["bad"] == 0, name
+    assert entry["http"]["gc"]["collections"] >= 0
+
+    expected = {"http_p50_at_1_vs_a3_p50", "http_rps_at_16_vs_a3_rps", "coverage_vs_a5_per_node"}
+    assert expected <= set(entry["ratios"])
+    for name, value in entry["ratios"].items():
+        assert isinstance(value, int | float) and not isinstance(value, bool), name
+    assert isinstance(doc["extrapolation"]["national_bytes_estimate"], int)
+    for target in doc["targets"]:
+        assert target["met"] in (True, False, None), target
+
+
+def test_import_rate_benchmark_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.import_rate", "--smoke"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    result = json.loads(done.stdout)["result"]
+    assert result["issues"] == 0 and result["rows"] > 3000
+    assert result["written"] > result["rows"]  # persons, posts and holdings
+    assert result["rows_per_second"] > 0 and result["baseline_csv_reader_rows_per_second"] > 0
