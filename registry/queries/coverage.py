@@ -170,29 +170,43 @@ class _Seats:
     term_ends: date | None
 
 
+def _seats_by_role(
+    store: GraphStore, field_name: str, keys: list[str], at: date
+) -> list[dict[str, list[tuple[Post, list[Holding]]]]]:
+    """Per subject (in the order of ``keys``): its posts in force by role, with their holdings
+    (two batched reads for all subjects)."""
+    posts = store.referrers_many(Post, field_name, keys)
+    live = [[p for p in found if in_force(p, at)] for found in posts]
+    held = store.referrers_many(Holding, "post", [p.id for found in live for p in found])
+    out: list[dict[str, list[tuple[Post, list[Holding]]]]] = []
+    n = 0
+    for found in live:
+        by_role: dict[str, list[tuple[Post, list[Holding]]]] = {}
+        for p in found:
+            by_role.setdefault(p.role, []).append((p, held[n]))
+            n += 1
+        out.append(by_role)
+    return out
+
+
 def _status(
-    store: GraphStore, field_name: str, key: str, req: Requirement, at: date, soon: date
+    seats: list[tuple[Post, list[Holding]]], req: Requirement, at: date, soon: date
 ) -> _Seats:
-    posts = [
-        p for p in store.referrers(Post, field_name, key) if p.role == req.role and in_force(p, at)
-    ]
-    if not posts:
+    if not seats:
         return _Seats(0, 0, "missing", None, None)
-    holdings = [
-        h for hs in store.referrers_many(Holding, "post", [p.id for p in posts]) for h in hs
-    ]
+    holdings = [h for _, hs in seats for h in hs]
     now = [h for h in holdings if in_force(h, at)]
     current = {h.person for h in now}
     ended = [h.valid_to for h in holdings if h.valid_to is not None and h.valid_to < at]
     last = max(ended) if ended else None
     ends = [h.valid_to for h in now if h.valid_to is not None and h.valid_to <= soon]
     if len(current) < req.min:
-        return _Seats(len(posts), len(current), "expired" if last else "vacant", last, None)
+        return _Seats(len(seats), len(current), "expired" if last else "vacant", last, None)
     if req.max is not None and len(current) > req.max:
-        return _Seats(len(posts), len(current), "over_staffed", None, None)
+        return _Seats(len(seats), len(current), "over_staffed", None, None)
     if ends:
-        return _Seats(len(posts), len(current), "expiring", None, min(ends))
-    return _Seats(len(posts), len(current), "filled", None, None)
+        return _Seats(len(seats), len(current), "expiring", None, min(ends))
+    return _Seats(len(seats), len(current), "filled", None, None)
 
 
 def coverage_report(
@@ -251,11 +265,13 @@ def _entries(
                 and (t.place_level is None or p.level is t.place_level)
                 and (not t.place_kind or p.kind == t.place_kind)
             ]
-        for kind, key, name, anchor in subjects:
+        field = "grid" if t.grid_tier is not None else "place"
+        by_subject = _seats_by_role(store, field, [key for _, key, _, _ in subjects], at)
+        for (kind, key, name, anchor), roles in zip(subjects, by_subject, strict=True):
             town = region.township_of.get(anchor) if anchor else None
             county = region.county_of.get(anchor) if anchor else None
             for r in reqs:
-                seats = _status(store, kind, key, r, at, soon)
+                seats = _status(roles.get(r.role, []), r, at, soon)
                 entries.append(
                     CoverageEntry(
                         subject=key,

@@ -86,6 +86,8 @@ def _ends(rec: AnyRecord) -> tuple[str, str]:
 
 #: Most ``referrers`` answers kept between writes (the cache is emptied when it is full).
 REFERRERS_CACHE_SIZE = 100_000
+#: ``referrers_many`` with at least this many keys (and an eighth of the kind) scans the kind.
+BULK_KEYS = 256
 
 
 class EmbeddedStore(GraphStore):
@@ -167,6 +169,22 @@ class EmbeddedStore(GraphStore):
             self._referrers_cache.clear()
         self._referrers_cache[cache_key] = (version, tuple(found))
         return found
+
+    def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
+        """``referrers`` for many keys; for a large share of a kind's records (a region's posts
+        and holdings in a coverage report), one pass over the kind beats a lookup per key."""
+        bucket = self._kinds[kind.KIND]
+        if len(keys) < BULK_KEYS or len(keys) * 8 < len(bucket):
+            return [self.referrers(kind, field, k) for k in keys]
+        wanted = set(keys)
+        groups: dict[str, list[R]] = {}
+        for rec in list(bucket.values()):  # a snapshot: writes may run in other threads
+            ref = getattr(rec, field)
+            if ref in wanted:
+                groups.setdefault(ref, []).append(rec)  # type: ignore[arg-type]
+        for found in groups.values():
+            found.sort(key=lambda r: r.key)
+        return [list(groups.get(k, ())) for k in keys]
 
     def _scan_referrers(self, kind: type[R], field: str, key: str) -> list[R]:
         target_kind = kind.REFS[field]

@@ -111,3 +111,23 @@ def test_store_referrers_follow_every_write(store: GraphStore) -> None:
     assert [c.place for c in links] == [VILLAGE, hamlet.code]
     store.apply([Coverage(grid="G451225-001", place=hamlet.code, valid_to=date(2025, 1, 1))])
     assert store.referrers(Coverage, "grid", "G451225-001")[1].valid_to == date(2025, 1, 1)
+
+
+def test_referrers_many_in_bulk_equals_one_by_one(empty_store: GraphStore) -> None:
+    """Asking for many keys (a scan of the kind on the embedded store) answers exactly as
+    asking key by key, including keys with no referrers."""
+    from loaders.demo import demo_records
+
+    empty_store.apply(demo_records())
+    posts = sorted(p.id for p in empty_store.scan(Post))
+    grids = sorted(g.code for g in empty_store.scan(Grid))
+    for kind, field, keys in (
+        (Holding, "post", [*posts, "no-such-post"]),
+        (Post, "grid", grids),
+        (Coverage, "grid", grids),
+        (Grid, "parent", grids),
+    ):
+        bulk = empty_store.referrers_many(kind, field, keys)  # type: ignore[type-var]
+        assert bulk == [empty_store.referrers(kind, field, k) for k in keys], (kind, field)  # type: ignore[type-var]
+        assert any(bulk)
+    assert empty_store.referrers_many(Holding, "post", [*posts, "no-such-post"])[-1] == []
