@@ -73,11 +73,17 @@ def region_of(store: GraphStore, scope: str, at: date) -> Region:
     if root is None:
         raise NotFound(f"no place {scope!r}", [scope])
     places = [root, *descendants(store, Place, scope, at)]
+    # chains top down: a place's chain is itself then its parent's (pre-order: parents first)
+    chains: dict[str, tuple[Place, ...]] = {root.code: (root, *ancestors(store, Place, scope))}
     township_of: dict[str, Place | None] = {}
     county_of: dict[str, Place | None] = {}
     under: dict[str, list[str]] = {}
     for p in places:
-        chain = [p, *ancestors(store, Place, p.code)]
+        chain = chains.get(p.code)
+        if chain is None:
+            above = chains.get(p.parent or "")
+            chain = (p, *above) if above is not None else (p, *ancestors(store, Place, p.code))
+            chains[p.code] = chain
         for a in chain:
             under.setdefault(a.code, []).append(p.code)
         township_of[p.code] = next((a for a in chain if a.level is Level.TOWNSHIP), None)

@@ -86,6 +86,9 @@ def _ends(rec: AnyRecord) -> tuple[str, str]:
 
 #: Most ``referrers`` answers kept between writes (the cache is emptied when it is full).
 REFERRERS_CACHE_SIZE = 100_000
+#: After a write of at least this many records, the heap is frozen (``gc.freeze``): later
+#: collections skip the loaded graph instead of walking millions of objects each time.
+FREEZE_AFTER = 10_000
 #: ``referrers_many`` with at least this many keys (and an eighth of the kind) scans the kind.
 BULK_KEYS = 256
 
@@ -237,6 +240,9 @@ class EmbeddedStore(GraphStore):
                 self._audit_memory.append(entry)
             self._apply_memory(final)
             self._version += 1
+            if len(final) >= FREEZE_AFTER:  # a bulk load: keep its objects out of every GC pass
+                gc.collect()
+                gc.freeze()
             return WriteResult(audit_id=entry.id, written=len(final))
 
     def _audit_entry(
