@@ -106,6 +106,7 @@ class EmbeddedStore(GraphStore):
         self._tokens_memory: dict[str, TokenRecord] = {}
         self._version = 0
         self._referrers_cache: dict[tuple[str, str, str], tuple[int, tuple[AnyRecord, ...]]] = {}
+        self._indexes: dict[tuple[str, str], tuple[int, dict[str, tuple[AnyRecord, ...]]]] = {}
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._db = self._open_db(self.path)
@@ -175,19 +176,28 @@ class EmbeddedStore(GraphStore):
 
     def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
         """``referrers`` for many keys; for a large share of a kind's records (a region's posts
-        and holdings in a coverage report), one pass over the kind beats a lookup per key."""
+        and holdings in a coverage report), an index of the whole kind by ``field``, built in
+        one pass and kept until the next write, beats a lookup per key."""
         bucket = self._kinds[kind.KIND]
         if len(keys) < BULK_KEYS or len(keys) * 8 < len(bucket):
             return [self.referrers(kind, field, k) for k in keys]
-        wanted = set(keys)
-        groups: dict[str, list[R]] = {}
-        for rec in list(bucket.values()):  # a snapshot: writes may run in other threads
+        index = self._field_index(kind.KIND, field)
+        return [list(index.get(k, ())) for k in keys]  # type: ignore[arg-type]
+
+    def _field_index(self, kind: str, field: str) -> dict[str, tuple[AnyRecord, ...]]:
+        """Every record of ``kind`` by the value of ``field``, sorted by key (per data version)."""
+        version = self._version
+        cached = self._indexes.get((kind, field))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        groups: dict[str, list[AnyRecord]] = {}
+        for rec in list(self._kinds[kind].values()):  # a snapshot: writes may run elsewhere
             ref = getattr(rec, field)
-            if ref in wanted:
-                groups.setdefault(ref, []).append(rec)  # type: ignore[arg-type]
-        for found in groups.values():
-            found.sort(key=lambda r: r.key)
-        return [list(groups.get(k, ())) for k in keys]
+            if ref is not None:
+                groups.setdefault(ref, []).append(rec)
+        index = {ref: tuple(sorted(found, key=lambda r: r.key)) for ref, found in groups.items()}
+        self._indexes[(kind, field)] = (version, index)
+        return index
 
     def _scan_referrers(self, kind: type[R], field: str, key: str) -> list[R]:
         target_kind = kind.REFS[field]
