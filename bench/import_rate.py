@@ -28,7 +28,7 @@ from typing import Any
 from loaders.spreadsheet.plan import apply_import, plan_import
 from loaders.synthetic import generate
 from registry.model import AnyRecord, Holding, Person, Post
-from registry.roles import ROLES
+from registry.roles import ROLE_NAMES
 from registry.store import open_store
 
 HEADER = [
@@ -42,7 +42,6 @@ HEADER = [
     "人员编号",
     "岗位编号",
 ]
-ROLE_NAMES = {code: name for code, name, _ in ROLES}
 
 
 def _split(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[list[str]]]:

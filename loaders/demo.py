@@ -88,9 +88,9 @@ from loaders.demo_data import (
     VILLAGES,
 )
 from loaders.demo_geometry import COUNTY_RECT, Tile, layout, polygon
+from loaders.record_builder import RecordBuilder
 from registry.codes import Level, level_of_code
 from registry.model import (
-    KINDS,
     Alliance,
     AllianceFunction,
     AnyRecord,
@@ -116,6 +116,7 @@ from registry.model import (
     StationMode,
     in_force,
 )
+from registry.roles import ROLE_NAMES
 from registry.store import GraphStore, WriteResult
 
 __all__ = [
@@ -147,7 +148,6 @@ VACANT_GRID_POSTS = 3  # tier-3 grids whose grid-worker post was never held
 
 VILLAGE_TEMPLATE = "luocheng-village-7"
 GRID_TEMPLATE = "grid-worker-per-microgrid"
-ROLE_NAMES = {code: name for code, name, _ in ROLES}
 GRIDS_FROM = date(2021, 6, 1)  # the current grid plan was laid out then
 STATIONED_FROM = date(2023, 1, 1)  # the centres opened ("中心吹哨、部门报到")
 EXPIRED_ENDS = (date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30))
@@ -173,7 +173,7 @@ class DemoGaps:
 
 
 @dataclass(frozen=True, slots=True)
-class _Hamlet:
+class Hamlet:
     code: str
     name: str
     households: int
@@ -184,28 +184,14 @@ class _Village:
     code: str
     name: str
     township: str
-    hamlets: tuple[_Hamlet, ...]
+    hamlets: tuple[Hamlet, ...]
 
 
-class _Builder:
-    """Collects records per kind (emitted in ``KINDS`` order) and numbers persons, holdings."""
+class _Builder(RecordBuilder):
+    """The demo county's builder: persons and holdings numbered from 1 across the county."""
 
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.buckets: dict[str, list[AnyRecord]] = {kind: [] for kind in KINDS}
-        self._names: set[str] = set()
-        self._persons = 0
-        self._holdings = 0
-
-    def add(self, *records: AnyRecord) -> None:
-        for rec in records:
-            self.buckets[rec.KIND].append(rec)
-
-    def records(self) -> list[AnyRecord]:
-        return [rec for bucket in self.buckets.values() for rec in bucket]
-
-    def day(self, first: date, last: date) -> date:
-        return first + timedelta(days=self.rng.randint(0, (last - first).days))
+        super().__init__(random.Random(seed))
 
     def place(
         self, code: str, name: str, parent: str | None, kind: str, households: int | None = None
@@ -224,25 +210,6 @@ class _Builder:
         self.add(grid, *(Coverage(code, place, valid_from=GRIDS_FROM) for place in covers))
         return grid
 
-    def org(
-        self,
-        code: str,
-        name: str,
-        kind: OrgKind,
-        place: str,
-        parent: str | None = None,
-        function: str = "",
-        phone: str | None = None,
-    ) -> str:
-        """An organization at the level of its place; returns its code."""
-        level = level_of_code(place)
-        self.add(
-            Organization(
-                code, name, kind, place, level, parent=parent, function=function, phone=phone
-            )
-        )
-        return code
-
     def station(self, org: str, centre: str, mode: StationMode) -> None:
         self.add(Stationing(org, centre, mode, valid_from=STATIONED_FROM))
 
@@ -260,33 +227,6 @@ class _Builder:
         self._persons += 1
         pid = f"P{self._persons:06d}"
         self.add(Person(pid, name, rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"))
-        return pid
-
-    def hold(self, person: str, post: str, start: date, end: date | None = None) -> None:
-        self._holdings += 1
-        hid = f"H{self._holdings:06d}"
-        self.add(Holding(hid, person, post, valid_from=start, valid_to=end))
-
-    def staff(
-        self, post: str, start: date, end: date | None = None, female: bool | None = None
-    ) -> str:
-        """A new person holding ``post``; returns the person id."""
-        pid = self.person(female)
-        self.hold(pid, post, start, end)
-        return pid
-
-    def post(
-        self,
-        pid: str,
-        role: str,
-        *,
-        place: str | None = None,
-        grid: str | None = None,
-        organization: str | None = None,
-    ) -> str:
-        """A post at a place, grid or organization, labelled with the role's Chinese name."""
-        label = ROLE_NAMES[role]
-        self.add(Post(pid, role, place=place, grid=grid, organization=organization, label=label))
         return pid
 
 
@@ -313,7 +253,7 @@ def _villages(b: _Builder, township: str) -> list[_Village]:
         communities += community
         number = communities if community else 200 + len(villages) - communities + 1
         code = f"{township[:9]}{number:03d}"
-        hamlets = _hamlets(b, code, community)
+        hamlets = make_hamlets(b.rng, code, community)
         households = sum(h.households for h in hamlets)
         b.place(code, name, township, "社区" if community else "行政村", households)
         for h in hamlets:
@@ -325,8 +265,8 @@ def _villages(b: _Builder, township: str) -> list[_Village]:
 _HAMLET_NAMES = tuple(p + r + "屯" for p in HAMLET_PREFIXES for r in HAMLET_ROOTS if p != r)
 
 
-def _hamlets(b: _Builder, village: str, community: bool) -> list[_Hamlet]:
-    rng = b.rng
+def make_hamlets(rng: random.Random, village: str, community: bool) -> list[Hamlet]:
+    """A village's hamlets (or a community's residents' groups) with names and households."""
     if community:
         count = rng.randint(4, 8)
         names = [f"第{GROUP_NUMERALS[i]}居民小组" for i in range(count)]
@@ -336,14 +276,14 @@ def _hamlets(b: _Builder, village: str, community: bool) -> list[_Hamlet]:
         names = rng.sample(_HAMLET_NAMES, count)
         sizes = [rng.randint(28, 160) for _ in range(count)]
     return [
-        _Hamlet(f"{village}-{i:03d}", name, size)
+        Hamlet(f"{village}-{i:03d}", name, size)
         for i, (name, size) in enumerate(zip(names, sizes, strict=True), 1)
     ]
 
 
 # --- grids ----------------------------------------------------------------------------------
 
-_Group = tuple[_Hamlet, ...]  # the hamlet(s) a tier-2 grid covers
+_Group = tuple[Hamlet, ...]  # the hamlet(s) a tier-2 grid covers
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,18 +21,16 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from loaders.demo import DEMO_TODAY, FUTURE_ENDS
-from loaders.demo_data import FEMALE_CHARS, GIVEN_CHARS, PHONE_PREFIXES, ROLES, SURNAMES
+from loaders.demo import DEMO_TODAY, FUTURE_ENDS, Hamlet
+from loaders.demo_data import FEMALE_CHARS, GIVEN_CHARS, PHONE_PREFIXES, SURNAMES
+from loaders.record_builder import RecordBuilder
 from loaders.synthetic_plan import CountyPlan
-from registry.codes import level_of_code
-from registry.model import KINDS, AnyRecord, Holding, Organization, OrgKind, Person, Post
+from registry.model import Person
 
 __all__ = [
     "RATES",
-    "ROLE_NAMES",
     "TODAY",
     "CountyBuilder",
-    "Hamlet",
     "Township",
     "Village",
     "dept_code",
@@ -60,7 +58,6 @@ RATES: dict[str, float] = {
     "shared_police": 0.1,  # a township served by its neighbour's police station
 }
 
-ROLE_NAMES = {code: name for code, name, _ in ROLES}
 _DEMO_COUNTY_NAME = "罗城仫佬族自治县"
 
 
@@ -85,15 +82,6 @@ def localise(name: str, county: CountyPlan) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Hamlet:
-    """A hamlet (屯) or residents' group (居民小组) being built."""
-
-    code: str
-    name: str
-    households: int
-
-
-@dataclass(frozen=True, slots=True)
 class Village:
     """An administrative village or community being built, with its hamlets."""
 
@@ -113,25 +101,14 @@ class Township:
     short: str
 
 
-class CountyBuilder:
+class CountyBuilder(RecordBuilder):
     """Collects one county's records per kind (emitted in ``KINDS`` order)."""
 
     def __init__(self, plan: CountyPlan) -> None:
+        super().__init__(random.Random(plan.seed))
         self.plan = plan
         self.code = plan.code
         self.c6 = plan.code[:6]
-        self.rng = random.Random(plan.seed)
-        self.buckets: dict[str, list[AnyRecord]] = {kind: [] for kind in KINDS}
-        self._names: set[str] = set()
-        self._persons = 0
-        self._holdings = 0
-
-    def add(self, *records: AnyRecord) -> None:
-        for rec in records:
-            self.buckets[rec.KIND].append(rec)
-
-    def day(self, first: date, last: date) -> date:
-        return first + timedelta(days=self.rng.randint(0, (last - first).days))
 
     def chance(self, rate: str) -> bool:
         return self.rng.random() < RATES[rate]
@@ -152,16 +129,8 @@ class CountyBuilder:
         self.add(Person(pid, name, rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"))
         return pid
 
-    def hold(self, person: str, post: str, start: date, end: date | None = None) -> None:
-        self._holdings += 1
-        self.add(Holding(f"H{self.c6}-{self._holdings:06d}", person, post, start, end))
-
-    def staff(
-        self, post: str, start: date, end: date | None = None, female: bool | None = None
-    ) -> str:
-        pid = self.person(female)
-        self.hold(pid, post, start, end)
-        return pid
+    def holding_id(self, n: int) -> str:
+        return f"H{self.c6}-{n:06d}"
 
     def term_end(self) -> date | None:
         return None if self.chance("open_term") else self.rng.choice(FUTURE_ENDS)
@@ -170,38 +139,6 @@ class CountyBuilder:
         latest = start - timedelta(days=400)
         if self.chance(rate) and latest >= earliest:
             self.staff(post, self.day(earliest, latest), start - timedelta(days=1))
-
-    def post(
-        self,
-        pid: str,
-        role: str,
-        *,
-        place: str | None = None,
-        grid: str | None = None,
-        organization: str | None = None,
-    ) -> str:
-        """A post at a place, grid or organization, labelled with the role's Chinese name."""
-        label = ROLE_NAMES[role]
-        self.add(Post(pid, role, place=place, grid=grid, organization=organization, label=label))
-        return pid
-
-    def org(
-        self,
-        code: str,
-        name: str,
-        kind: OrgKind,
-        place: str,
-        parent: str | None = None,
-        *,
-        function: str = "",
-        phone: str | None = None,
-    ) -> str:
-        """An organization at the level of its place; returns its code."""
-        level = level_of_code(place)
-        self.add(
-            Organization(code, name, kind, place, level, parent, function=function, phone=phone)
-        )
-        return code
 
     def director(self, centre: str) -> None:
         post = self.post(f"{centre}-centre_director", "centre_director", organization=centre)

@@ -27,18 +27,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
-from loaders.demo import GRIDS_FROM, HAMLET_WEIGHTS, RURAL_LAND
-from loaders.demo_data import GROUP_NUMERALS, HAMLET_PREFIXES, HAMLET_ROOTS
+from loaders.demo import GRIDS_FROM, RURAL_LAND, Hamlet, make_hamlets
+from loaders.demo_data import GROUP_NUMERALS
 from loaders.demo_geometry import Tile, layout, polygon
-from loaders.synthetic_builder import RATES, CountyBuilder, Hamlet, Township, Village
+from loaders.synthetic_builder import RATES, CountyBuilder, Township, Village
 from loaders.synthetic_plan import VILLAGE_FIRST, VILLAGE_SECOND, CountyPlan, apportion, unique_name
 from loaders.synthetic_staff import grid_seats, organizations, rules, village_seats
 from registry.codes import Level
 from registry.model import AnyRecord, Boundary, Coverage, Grid, Place
 
 __all__ = ["county_records"]
-
-_HAMLET_NAMES = tuple(p + r + "屯" for p in HAMLET_PREFIXES for r in HAMLET_ROOTS if p != r)
 
 
 def county_records(plan: CountyPlan) -> dict[str, list[AnyRecord]]:
@@ -100,7 +98,7 @@ def add_villages(b: CountyBuilder, townships: Sequence[Township]) -> list[Villag
             code = f"{t.code[:9]}{number:03d}"
             suffix = "社区" if community else "村"
             name = unique_name(rng, taken, suffix, VILLAGE_FIRST, VILLAGE_SECOND)
-            hamlets = make_hamlets(b, code, community)
+            hamlets = make_hamlets(b.rng, code, community)
             households = sum(h.households for h in hamlets)
             kind = "社区" if community else "行政村"
             b.add(Place(code, name, Level.VILLAGE, t.code, kind, households, True))
@@ -110,22 +108,6 @@ def add_villages(b: CountyBuilder, townships: Sequence[Township]) -> list[Villag
             )
             out.append(Village(code, name, t.code, community, tuple(hamlets)))
     return out
-
-
-def make_hamlets(b: CountyBuilder, village: str, community: bool) -> list[Hamlet]:
-    rng = b.rng
-    if community:
-        count = rng.randint(4, 8)
-        names = [f"第{GROUP_NUMERALS[i]}居民小组" for i in range(count)]
-        sizes = [rng.randint(150, 420) for _ in range(count)]
-    else:
-        count = rng.choices(list(HAMLET_WEIGHTS), weights=list(HAMLET_WEIGHTS.values()))[0]
-        names = rng.sample(_HAMLET_NAMES, count)
-        sizes = [rng.randint(28, 160) for _ in range(count)]
-    return [
-        Hamlet(f"{village}-{i:03d}", name, size)
-        for i, (name, size) in enumerate(zip(names, sizes, strict=True), 1)
-    ]
 
 
 def add_grid(

@@ -7,7 +7,7 @@ the staffing presets and the demo county.
 
 from __future__ import annotations
 
-__all__ = ["NO_FALLBACK_ROLES", "ROLES"]
+__all__ = ["NO_FALLBACK_ROLES", "ROLES", "ROLE_NAMES"]
 
 #: (code, name, description) of every standard role.
 ROLES: tuple[tuple[str, str, str], ...] = (
@@ -32,3 +32,6 @@ ROLES: tuple[tuple[str, str, str], ...] = (
 #: Roles whose vacant seats do not fall back to an ancestor's holder: a law-literate resident
 #: (法律明白人) is a villager, and no township official stands in for one.
 NO_FALLBACK_ROLES: frozenset[str] = frozenset({"law_literate"})
+
+#: Role code -> Chinese name.
+ROLE_NAMES: dict[str, str] = {code: name for code, name, _ in ROLES}

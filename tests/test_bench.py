@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,22 +21,28 @@ CASES = ("service_1", "service_16", "bare_1", "bare_16")
 pytestmark = [pytest.mark.slow]
 
 
+def _bench(module: str, *args: str, timeout: int = 300) -> dict[str, Any]:
+    """Run ``python -m module args`` from the repository; its JSON document (exit code 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    doc: dict[str, Any] = json.loads(done.stdout)
+    return doc
+
+
 @pytest.mark.neo4j
 def test_neo4j_concurrency_benchmark_smoke() -> None:
     if not os.environ.get("GRIDREG_TEST_NEO4J_URL"):
         if os.environ.get("CI"):
             pytest.fail("Neo4j tests never skip in CI: run the suite with scripts/test")
         pytest.skip("no Neo4j (run the suite with scripts/test)")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.neo4j_concurrency", "--start-neo4j", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    doc = json.loads(done.stdout)
+    doc = _bench("bench.neo4j_concurrency", "--start-neo4j", "--smoke", timeout=900)
 
     assert set(doc) >= {"machine", "settings", "setup", "validation", "cases", "ratios", "targets"}
     assert doc["machine"]["cpu_count"] >= 1 and doc["machine"]["python"]
@@ -59,16 +66,7 @@ def test_neo4j_concurrency_benchmark_smoke() -> None:
 
 
 def test_routing_batch_benchmark_smoke() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.routing_batch", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    doc = json.loads(done.stdout)
+    doc = _bench("bench.routing_batch", "--smoke")
 
     assert set(doc) >= {"machine", "baseline_rule", "settings", "embedded", "graphql", "http"}
     assert {"ratios", "validation"} <= set(doc) and doc["neo4j"] is None
@@ -91,16 +89,7 @@ def test_routing_batch_benchmark_smoke() -> None:
 
 
 def test_coverage_benchmark_smoke() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.coverage", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    doc = json.loads(done.stdout)
+    doc = _bench("bench.coverage", "--smoke")
     assert doc["validation"]["counts_scale_with_copies"] is True
     one, two = doc["sizes"]
     assert (one["counties"], two["counties"]) == (1, 2)
@@ -112,16 +101,7 @@ def test_coverage_benchmark_smoke() -> None:
 
 
 def test_suite_benchmark_smoke() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.suite", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    doc = json.loads(done.stdout)
+    doc = _bench("bench.suite", "--smoke")
 
     assert set(doc) >= {"machine", "settings", "baselines", "results", "targets", "validation"}
     assert {"extrapolation"} <= set(doc) and doc["settings"]["smoke"] is True
@@ -151,16 +131,7 @@ def test_suite_benchmark_smoke() -> None:
 
 
 def test_import_rate_benchmark_smoke() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.import_rate", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    result = json.loads(done.stdout)["result"]
+    result = _bench("bench.import_rate", "--smoke")["result"]
     assert result["issues"] == 0 and result["rows"] > 3000
     assert result["written"] > result["rows"]  # persons, posts and holdings
     assert result["rows_per_second"] > 0 and result["baseline_csv_reader_rows_per_second"] > 0
