@@ -126,10 +126,14 @@ def create_token(
     scope: str | None = None,
     expires_at: datetime | None = None,
     now: datetime | None = None,
+    *,
+    actor: str = "system",
+    reason: str = "",
 ) -> tuple[str, TokenRecord]:
     """A new token, stored: returns the token text (shown once, never stored) and its record.
 
-    ``name`` is the actor written into the audit trail: no other live token may have it.
+    ``name`` is the actor written into the audit trail: no other live token may have it. The
+    creation itself is audited as ``actor``'s (the secret is not in the entry).
     """
     name = name.strip()
     if not name:
@@ -156,7 +160,7 @@ def create_token(
         created_at=when,
         expires_at=expires_at,
     )
-    store.put_token(record)
+    store.put_token(record, actor=actor, reason=reason)
     return f"{TOKEN_PREFIX}{token_id}_{secret}", record
 
 

@@ -243,8 +243,8 @@ class CountingStore(GraphStore):
 
     # API tokens are delegated, not counted (they are not reads of the registry).
 
-    def put_token(self, token: TokenRecord) -> None:
-        self.inner.put_token(token)
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
+        self.inner.put_token(token, actor=actor, reason=reason)
 
     def get_token(self, token_id: str) -> TokenRecord | None:
         return self.inner.get_token(token_id)
@@ -252,8 +252,10 @@ class CountingStore(GraphStore):
     def list_tokens(self) -> list[TokenRecord]:
         return self.inner.list_tokens()
 
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
-        return self.inner.revoke_token(token_id, at)
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
+        return self.inner.revoke_token(token_id, at, actor=actor, reason=reason)
 
     @property
     def total(self) -> int:

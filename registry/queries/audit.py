@@ -8,8 +8,9 @@ before or after the change (a grid moved out of a county shows in both counties'
 * a place: itself and its parent; a grid: its county; a boundary, coverage, post or jurisdiction:
   the place, grid or organization it is at; a holding: its post's; an organization: its place; a
   membership or border: its places; a role template: its region;
-* records about no place (roles, categories, handling rules, alliances, persons) are in no
-  region's log: only an unscoped read (``scope`` None) sees them.
+* records about no place (roles, categories, handling rules, alliances, persons) and API token
+  changes (kind ``token``) are in no region's log: only an unscoped read (``scope`` None) sees
+  them.
 
 Entries of large writes carry no per-record changes (``changes`` is empty): they are in every
 log, since what they touched is not recorded.

@@ -13,21 +13,32 @@ instead offer ``prefetch_<query>``: it returns a read view holding everything th
 answers identically.
 
 A store also keeps the service's API tokens (``put_token``, ``get_token``, ``list_tokens``,
-``revoke_token``): they are not registry records (no audit entry, no ``data_version`` change),
-but they live in the store so every service process and host sees the same tokens.
+``revoke_token``): they are not registry records, but they live in the store so every service
+process and host sees the same tokens. Creating, replacing and revoking a token writes one audit
+entry in the same transaction (``token_change``: the token's row, never its secret's hash).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from registry.model import AnyRecord
 
-__all__ = ["AuditEntry", "GraphStore", "TokenRecord", "WriteGuard", "WriteResult"]
+__all__ = [
+    "TOKEN_CREATE",
+    "TOKEN_REVOKE",
+    "TOKEN_UPDATE",
+    "AuditEntry",
+    "GraphStore",
+    "TokenRecord",
+    "WriteGuard",
+    "WriteResult",
+    "token_change",
+]
 
 R = TypeVar("R", bound=AnyRecord)
 
@@ -69,6 +80,26 @@ class TokenRecord:
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+#: Audit operations of token changes.
+TOKEN_CREATE, TOKEN_UPDATE, TOKEN_REVOKE = "token_create", "token_update", "token_revoke"
+
+
+def token_change(before: TokenRecord | None, after: TokenRecord) -> dict[str, Any]:
+    """The audit change of a token: kind ``token``, rows without the secret's hash (dates as
+    ISO text). A token is about no place: only unscoped readers of the audit log see it."""
+
+    def row(t: TokenRecord | None) -> dict[str, Any] | None:
+        if t is None:
+            return None
+        out = {k: v for k, v in asdict(t).items() if k != "secret_hash"}
+        for k, v in out.items():
+            if isinstance(v, datetime):
+                out[k] = v.isoformat()
+        return out
+
+    return {"kind": "token", "key": after.id, "before": row(before), "after": row(after)}
 
 
 #: A check run inside a write, after the write lock is taken and before anything is written:
@@ -139,8 +170,9 @@ class GraphStore(ABC):
     # --- API tokens -----------------------------------------------------------------------
 
     @abstractmethod
-    def put_token(self, token: TokenRecord) -> None:
-        """Store ``token`` (replacing one with the same id)."""
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
+        """Store ``token`` (replacing one with the same id), with an audit entry by ``actor``
+        (``TOKEN_CREATE`` or ``TOKEN_UPDATE``) in the same transaction."""
 
     @abstractmethod
     def get_token(self, token_id: str) -> TokenRecord | None:
@@ -151,9 +183,12 @@ class GraphStore(ABC):
         """Every token, revoked ones included, ordered by creation time then id."""
 
     @abstractmethod
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
-        """Mark a token revoked at ``at``; False when there is no such token or it was already
-        revoked (the first revocation time is kept)."""
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
+        """Mark a token revoked at ``at``, with an audit entry by ``actor`` (``TOKEN_REVOKE``)
+        in the same transaction; False (and no audit entry) when there is no such token or it
+        was already revoked (the first revocation time is kept)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""

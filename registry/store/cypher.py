@@ -89,6 +89,10 @@ def schema_statements() -> list[str]:
         "CREATE CONSTRAINT gridreg_audit_id IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.id IS UNIQUE"
     )
     out.append(
+        "CREATE CONSTRAINT gridreg_audit_write IF NOT EXISTS "
+        "FOR (a:AuditEntry) REQUIRE a.write_id IS UNIQUE"
+    )
+    out.append(
         "CREATE CONSTRAINT gridreg_lock_name IF NOT EXISTS "
         "FOR (l:GridregLock) REQUIRE l.name IS UNIQUE"
     )
@@ -104,7 +108,13 @@ PING = "RETURN 1 AS one"
 #: The write lock: every write transaction starts by taking it, so writers run one after another
 #: and each sees everything committed before it (the invariants need that); readers never wait.
 ENSURE_LOCK = "MERGE (l:GridregLock {name: 'write'}) ON CREATE SET l.seq = 0"
-LOCK = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = l.seq + 1 RETURN l.seq AS seq"
+#: It also answers whether the write ``$write_id`` is already committed (an earlier attempt whose
+#: acknowledgement was lost): read after the lock is taken, so that attempt has finished.
+LOCK = (
+    "MATCH (l:GridregLock {name: 'write'}) SET l.seq = l.seq + 1 "
+    "WITH l OPTIONAL MATCH (a:AuditEntry {write_id: $write_id}) "
+    "RETURN l.seq AS seq, a.id AS done, a.count AS count"
+)
 #: The data version: the write lock's sequence (every committed write increments it). -1 when
 #: the lock is missing (erased by another process and not yet put back).
 DATA_VERSION = "OPTIONAL MATCH (l:GridregLock {name: 'write'}) RETURN coalesce(l.seq, -1) AS seq"
@@ -112,8 +122,8 @@ DATA_VERSION = "OPTIONAL MATCH (l:GridregLock {name: 'write'}) RETURN coalesce(l
 KEEP_SEQ = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = CASE WHEN l.seq < $seq THEN $seq ELSE l.seq END"
 
 AUDIT_WRITE = (
-    "CREATE (:AuditEntry {id: $id, at: $at, actor: $actor, operation: $operation, "
-    "reason: $reason, count: $count, changes: $changes})"
+    "CREATE (:AuditEntry {id: $id, write_id: $write_id, at: $at, actor: $actor, "
+    "operation: $operation, reason: $reason, count: $count, changes: $changes})"
 )
 AUDIT_READ = (
     "MATCH (a:AuditEntry) WHERE $since IS NULL OR a.at >= $since "

@@ -23,7 +23,7 @@ import dataclasses
 import gc
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,11 +35,22 @@ from registry.codec import from_row, to_row
 from registry.errors import BackendUnavailable
 from registry.invariants import Overlay, check_batch
 from registry.model import KINDS, AnyRecord
-from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
+from registry.store.base import (
+    TOKEN_CREATE,
+    TOKEN_REVOKE,
+    TOKEN_UPDATE,
+    AuditEntry,
+    GraphStore,
+    TokenRecord,
+    WriteGuard,
+    WriteResult,
+    token_change,
+)
 
 __all__ = ["EmbeddedStore"]
 
 R = TypeVar("R", bound=AnyRecord)
+T = TypeVar("T")
 
 #: Relation kinds are stored as edges; all other kinds are nodes.
 RELATION_KINDS = frozenset(
@@ -78,19 +89,24 @@ def _nid(kind: str, key: str) -> str:
     return f"{kind}:{key}"
 
 
-def _ends(rec: AnyRecord) -> tuple[str, str]:
-    """Source and target node ids of a relation record (its first two references)."""
-    (f1, k1), (f2, k2) = list(rec.REFS.items())[:2]
-    return _nid(k1, getattr(rec, f1)), _nid(k2, getattr(rec, f2))
-
-
+#: Per kind: each reference field, the kind it refers to, and its edge key (``kind.field``).
+_REF_EDGES: dict[str, list[tuple[str, str, str]]] = {
+    kind: [(f, t, f"{kind}.{f}") for f, t in cls.REFS.items()] for kind, cls in KINDS.items()
+}
 #: Most ``referrers`` answers kept between writes (the cache is emptied when it is full).
 REFERRERS_CACHE_SIZE = 100_000
 #: After a write of at least this many records, the heap is frozen (``gc.freeze``): later
 #: collections skip the loaded graph instead of walking millions of objects each time.
 FREEZE_AFTER = 10_000
-#: ``referrers_many`` with at least this many keys (and an eighth of the kind) scans the kind.
+#: Most values kept by ``derived`` between writes (the oldest is dropped when it is full).
+DERIVED_CACHE_SIZE = 32
+#: ``referrers_many`` indexes the whole kind by the field (kept until the next write of the
+#: kind) for at least ``BULK_KEYS`` keys and one per ``BULK_SHARE`` records of the kind, or when
+#: looking the keys up one by one would walk more neighbours than the kind has records: one
+#: key's lookup walks its node's every neighbour (a village's: some 45 µs; a county's: every
+#: grid and organization of the county), indexing costs about half a microsecond per record.
 BULK_KEYS = 256
+BULK_SHARE = 32
 
 
 class EmbeddedStore(GraphStore):
@@ -105,8 +121,11 @@ class EmbeddedStore(GraphStore):
         self._audit_memory: list[AuditEntry] = []
         self._tokens_memory: dict[str, TokenRecord] = {}
         self._version = 0
+        self._kind_versions = dict.fromkeys(KINDS, 0)  # kind -> data version of its last write
         self._referrers_cache: dict[tuple[str, str, str], tuple[int, tuple[AnyRecord, ...]]] = {}
         self._indexes: dict[tuple[str, str], tuple[int, dict[str, tuple[AnyRecord, ...]]]] = {}
+        self._derived: dict[Hashable, tuple[Hashable, Any]] = {}
+        self._derived_lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._db = self._open_db(self.path)
@@ -176,17 +195,38 @@ class EmbeddedStore(GraphStore):
 
     def referrers_many(self, kind: type[R], field: str, keys: Sequence[str]) -> list[list[R]]:
         """``referrers`` for many keys; for a large share of a kind's records (a region's posts
-        and holdings in a coverage report), an index of the whole kind by ``field``, built in
-        one pass and kept until the next write, beats a lookup per key."""
-        bucket = self._kinds[kind.KIND]
-        if len(keys) < BULK_KEYS or len(keys) * 8 < len(bucket):
+        and holdings in a coverage report; a few keys with many neighbours each), an index of
+        the whole kind by ``field``, built in one pass and kept until the next write of the
+        kind, beats a lookup per key."""
+        built = self._indexes.get((kind.KIND, field))
+        current = built is not None and built[0] == self._kind_versions[kind.KIND]
+        if not current and not self._worth_indexing(kind, field, keys):
             return [self.referrers(kind, field, k) for k in keys]
         index = self._field_index(kind.KIND, field)
         return [list(index.get(k, ())) for k in keys]  # type: ignore[arg-type]
 
+    def _worth_indexing(self, kind: type[R], field: str, keys: Sequence[str]) -> bool:
+        """True when indexing ``kind`` by ``field`` costs less than looking ``keys`` up one by
+        one (``BULK_KEYS``, ``BULK_SHARE``)."""
+        size = len(self._kinds[kind.KIND])
+        if len(keys) >= BULK_KEYS and len(keys) * BULK_SHARE >= size:
+            return True
+        if kind.KIND in RELATION_KINDS and field == next(iter(kind.REFS)):
+            adj = self.graph._succ
+        else:
+            adj = self.graph._pred
+        target = kind.REFS[field]
+        walked = 0
+        for key in keys:
+            walked += len(adj.get(_nid(target, key), ()))
+            if walked > size:
+                return True
+        return False
+
     def _field_index(self, kind: str, field: str) -> dict[str, tuple[AnyRecord, ...]]:
-        """Every record of ``kind`` by the value of ``field``, sorted by key (per data version)."""
-        version = self._version
+        """Every record of ``kind`` by the value of ``field``, sorted by key (kept until the next
+        write of a record of ``kind``)."""
+        version = self._kind_versions[kind]
         cached = self._indexes.get((kind, field))
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -195,7 +235,10 @@ class EmbeddedStore(GraphStore):
             ref = getattr(rec, field)
             if ref is not None:
                 groups.setdefault(ref, []).append(rec)
-        index = {ref: tuple(sorted(found, key=lambda r: r.key)) for ref, found in groups.items()}
+        index = {
+            ref: (found[0],) if len(found) == 1 else tuple(sorted(found, key=lambda r: r.key))
+            for ref, found in groups.items()
+        }
         self._indexes[(kind, field)] = (version, index)
         return index
 
@@ -225,6 +268,33 @@ class EmbeddedStore(GraphStore):
         """How many writes were applied since the store was opened."""
         return self._version
 
+    def derived(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        reads: Iterable[type[AnyRecord]] | None = None,
+    ) -> T:
+        """The value ``compute()`` derives from the data, kept under ``key`` until the next
+        write, or with ``reads`` (every kind ``compute`` reads) the next write of one of those
+        kinds (a planners' region: its places, grids and coverage change on few writes). Like
+        ``referrers``, a value computed while a write was being applied carries the old
+        version and is never served after it. Callers must not change what they get."""
+        version: Hashable = (
+            self._version
+            if reads is None
+            else tuple(self._kind_versions[kind.KIND] for kind in reads)
+        )
+        hit = self._derived.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self._derived_lock:
+            self._derived.pop(key, None)
+            while len(self._derived) >= DERIVED_CACHE_SIZE:
+                del self._derived[next(iter(self._derived))]
+            self._derived[key] = (version, value)
+        return value
+
     # --- writes ---------------------------------------------------------------------------
 
     def apply(
@@ -250,6 +320,8 @@ class EmbeddedStore(GraphStore):
                 self._audit_memory.append(entry)
             self._apply_memory(final)
             self._version += 1
+            for kind in {r.KIND for r in final}:
+                self._kind_versions[kind] = self._version
             if len(final) >= FREEZE_AFTER:  # a bulk load: keep its objects out of every GC pass
                 gc.collect()
                 gc.freeze()
@@ -273,16 +345,21 @@ class EmbeddedStore(GraphStore):
         now = datetime.now(UTC)
         return AuditEntry(0, now, actor, operation, reason, len(records), changes)
 
-    def _commit(self, records: Sequence[AnyRecord], entry: AuditEntry) -> None:
+    def _commit(
+        self, records: Sequence[AnyRecord], entry: AuditEntry, token: TokenRecord | None = None
+    ) -> None:
+        """Records (or a token) and their audit entry in one SQLite transaction."""
         assert self._db is not None
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if token is not None:
+                    db.execute(_TOKEN_PUT, _token_params(token))
                 db.executemany(
                     "INSERT INTO records (kind, key, data) VALUES (?, ?, ?) "
                     "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                    [(r.KIND, r.key, orjson.dumps(to_row(r))) for r in records],
+                    [(r.KIND, r.key, orjson.dumps(r)) for r in records],  # = dumps(to_row(r))
                 )
                 cur = db.execute(
                     "INSERT INTO audit (at, actor, operation, reason, count, changes) "
@@ -305,26 +382,57 @@ class EmbeddedStore(GraphStore):
         object.__setattr__(entry, "id", cur.lastrowid)
 
     def _apply_memory(self, records: Sequence[AnyRecord]) -> None:
+        """Put records into the graph. Writes networkx's adjacency dicts directly (what
+        ``add_node``/``add_edge``/``remove_edge`` of a ``MultiDiGraph`` do, without their
+        per-call overhead: a bulk write adds hundreds of thousands of edges)."""
         g = self.graph
+        succ, pred, nodes = g._succ, g._pred, g._node
+        kinds = self._kinds
+
+        def edge(u: str, v: str, key: str, data: dict[str, Any]) -> None:
+            for n in (u, v):
+                if n not in succ:
+                    succ[n] = {}
+                    pred[n] = {}
+                    nodes[n] = {}
+            keyed = succ[u].get(v)
+            if keyed is None:
+                keyed = succ[u][v] = pred[v][u] = {}
+            held = keyed.get(key)
+            if held is None:
+                keyed[key] = data
+            else:
+                held.update(data)
+
         for rec in records:
             kind = rec.KIND
-            self._kinds[kind][rec.key] = rec
+            key = rec.key
+            kinds[kind][key] = rec
+            refs = _REF_EDGES[kind]
             if kind in RELATION_KINDS:
-                src, dst = _ends(rec)
-                g.add_edge(src, dst, key=_nid(kind, rec.key), r=rec)
+                (f1, k1, _), (f2, k2, _) = refs[:2]
+                src, dst = f"{k1}:{getattr(rec, f1)}", f"{k2}:{getattr(rec, f2)}"
+                edge(src, dst, f"{kind}:{key}", {"r": rec})
                 continue
-            nid = _nid(kind, rec.key)
-            if nid in g._succ:
-                g._node[nid]["r"] = rec
-                for target, keyed in list(g._succ[nid].items()):
-                    for ekey in [k for k in keyed if k.startswith(kind + ".")]:
-                        g.remove_edge(nid, target, key=ekey)
+            nid = f"{kind}:{key}"
+            if nid in succ:
+                nodes[nid]["r"] = rec
+                prefix = kind + "."
+                for target, keyed in list(succ[nid].items()):
+                    for ekey in [k for k in keyed if k.startswith(prefix)]:
+                        del keyed[ekey]
+                        if not keyed:
+                            del succ[nid][target]
+                            del pred[target][nid]
             else:
-                g.add_node(nid, r=rec)
-            for field, target_kind in rec.REFS.items():
+                succ[nid] = {}
+                pred[nid] = {}
+                nodes[nid] = {"r": rec}
+            for field, target_kind, ekey in refs:
                 ref = getattr(rec, field)
                 if ref is not None:
-                    g.add_edge(nid, _nid(target_kind, ref), key=f"{kind}.{field}")
+                    edge(nid, f"{target_kind}:{ref}", ekey, {})
+        nx._clear_cache(g)
 
     # --- audit ----------------------------------------------------------------------------
 
@@ -344,28 +452,29 @@ class EmbeddedStore(GraphStore):
 
     # --- API tokens -------------------------------------------------------------------------
 
-    def put_token(self, token: TokenRecord) -> None:
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
         with self._lock:
-            if self._db is None:
-                self._tokens_memory[token.id] = token
-                return
-            try:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO tokens (id, name, role, scope, secret_hash, "
-                    "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        token.id,
-                        token.name,
-                        token.role,
-                        token.scope,
-                        token.secret_hash,
-                        token.created_at.isoformat(),
-                        _iso(token.expires_at),
-                        _iso(token.revoked_at),
-                    ),
-                )
-            except sqlite3.Error as exc:
-                raise BackendUnavailable(f"write to {self.path} failed: {exc}") from exc
+            before = self.get_token(token.id)
+            operation = TOKEN_CREATE if before is None else TOKEN_UPDATE
+            self._put_token(token, before, actor, operation, reason)
+
+    def _put_token(
+        self,
+        token: TokenRecord,
+        before: TokenRecord | None,
+        actor: str,
+        operation: str,
+        reason: str,
+    ) -> None:
+        """Store ``token`` with its audit entry, in one transaction."""
+        change = token_change(before, token)
+        entry = AuditEntry(0, datetime.now(UTC), actor, operation, reason, 1, [change])
+        if self._db is None:
+            self._tokens_memory[token.id] = token
+            entry = AuditEntry(len(self._audit_memory) + 1, *_fields_after_id(entry))
+            self._audit_memory.append(entry)
+            return
+        self._commit([], entry, token)
 
     def get_token(self, token_id: str) -> TokenRecord | None:
         if self._db is None:
@@ -380,12 +489,15 @@ class EmbeddedStore(GraphStore):
             found = [_token(row) for row in self._db.execute(_TOKEN_SELECT)]
         return sorted(found, key=lambda t: (t.created_at, t.id))
 
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
         with self._lock:
             token = self.get_token(token_id)
             if token is None or token.revoked_at is not None:
                 return False
-            self.put_token(dataclasses.replace(token, revoked_at=at))
+            revoked = dataclasses.replace(token, revoked_at=at)
+            self._put_token(revoked, token, actor, TOKEN_REVOKE, reason)
             return True
 
     def integrity_check(self) -> str:
@@ -404,6 +516,23 @@ class EmbeddedStore(GraphStore):
 _TOKEN_SELECT = (
     "SELECT id, name, role, scope, secret_hash, created_at, expires_at, revoked_at FROM tokens"
 )
+_TOKEN_PUT = (
+    "INSERT OR REPLACE INTO tokens (id, name, role, scope, secret_hash, created_at, expires_at, "
+    "revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _token_params(token: TokenRecord) -> tuple[Any, ...]:
+    return (
+        token.id,
+        token.name,
+        token.role,
+        token.scope,
+        token.secret_hash,
+        token.created_at.isoformat(),
+        _iso(token.expires_at),
+        _iso(token.revoked_at),
+    )
 
 
 def _iso(at: datetime | None) -> str | None:

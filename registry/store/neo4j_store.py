@@ -9,15 +9,24 @@ Reads are managed read transactions (retried on transient errors), each lookup o
 returning one row. Writes are one managed write transaction each: it takes the write lock
 (writers run one at a time, so the invariants are checked against everything committed before),
 fetches what the checks need in a few batched statements, runs the same ``check_batch`` as the
-embedded store, upserts with ``UNWIND $rows`` / ``MERGE`` on keys (safe to retry), and writes the
-audit entry in the same transaction. An unreachable or failing server raises
-``BackendUnavailable``; the driver's pool reconnects when the server is back.
+embedded store, upserts with ``UNWIND $rows`` / ``MERGE`` on keys, and writes the audit entry in
+the same transaction. An unreachable or failing server raises ``BackendUnavailable``; the
+driver's pool reconnects when the server is back.
+
+Retried writes have no duplicate effect. A transient error (a deadlock, a lock timeout, a leader
+switch) rolls the attempt back and the driver runs it again. A connection lost while the commit
+was under way (``IncompleteCommit``: the server may or may not have committed) is retried too,
+and safely: every write carries a unique write id, stored on its audit entry, and each attempt,
+once it holds the write lock, first looks that id up; when an earlier attempt committed, the
+attempt rolls back and its result (audit id, records written) is returned. So a write is applied
+and audited exactly once, or not at all (docs/security.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 import time
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +49,7 @@ from neo4j.exceptions import (
     ClientError,
     DatabaseUnavailable,
     DriverError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -74,12 +84,23 @@ from registry.model import (
     Stationing,
 )
 from registry.store import cypher
-from registry.store.base import AuditEntry, GraphStore, TokenRecord, WriteGuard, WriteResult
+from registry.store.base import (
+    TOKEN_CREATE,
+    TOKEN_REVOKE,
+    TOKEN_UPDATE,
+    AuditEntry,
+    GraphStore,
+    TokenRecord,
+    WriteGuard,
+    WriteResult,
+    token_change,
+)
 from registry.store.prefetch import PrefetchView
 
 __all__ = ["Neo4jStore", "split_credentials"]
 
 R = TypeVar("R", bound=AnyRecord)
+T = TypeVar("T")
 
 #: Rows per ``UNWIND`` statement in a write.
 BATCH = 5000
@@ -202,6 +223,20 @@ def _unavailable(exc: Exception, where: str) -> BackendUnavailable:
     return BackendUnavailable(f"Neo4j at {where} is unavailable: {exc}")
 
 
+class _Committed(Exception):
+    """Raised by an attempt whose write id is already committed: an earlier attempt committed
+    but its acknowledgement was lost. Rolls the attempt back; carries the first one's result."""
+
+    def __init__(self, audit_id: int, count: int) -> None:
+        super().__init__(audit_id, count)
+        self.audit_id = audit_id
+        self.count = count
+
+
+class _Unchanged(Exception):
+    """Raised by a write with nothing to write: rolls its transaction back."""
+
+
 def _is_backend_failure(exc: Exception) -> bool:
     if isinstance(exc, ServiceUnavailable | SessionExpired | DatabaseUnavailable | AuthError):
         return True
@@ -299,7 +334,7 @@ class _TxReads(_CypherReads):
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         raise TypeError("reads only")
 
-    def put_token(self, token: TokenRecord) -> None:
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
         raise TypeError("reads only")
 
     def get_token(self, token_id: str) -> TokenRecord | None:
@@ -308,7 +343,9 @@ class _TxReads(_CypherReads):
     def list_tokens(self) -> list[TokenRecord]:
         raise TypeError("reads only")
 
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
         raise TypeError("reads only")
 
 
@@ -423,29 +460,92 @@ class Neo4jStore(_CypherReads):
         guard: WriteGuard | None = None,
     ) -> WriteResult:
         batch = list(records)
-        try:
-            with self._session(WRITE_ACCESS) as session:
-                return session.execute_write(self._write, batch, actor, operation, reason, guard)
-        except Exception as exc:
-            if _is_backend_failure(exc):
-                raise _unavailable(exc, self._where()) from exc
-            raise
+
+        def work(tx: ManagedTransaction, write_id: str) -> WriteResult:
+            return self._write(tx, write_id, batch, actor, operation, reason, guard)
+
+        return self._execute_write(work, lambda done: WriteResult(done.audit_id, done.count))
+
+    def _execute_write(
+        self, work: Callable[[ManagedTransaction, str], T], committed: Callable[[_Committed], T]
+    ) -> T:
+        """Run ``work`` in a managed write transaction under a new write id, retrying transient
+        failures and lost commit acknowledgements; ``committed`` makes the result when a retry
+        finds that an earlier attempt committed (see the module's docstring)."""
+        write_id = secrets.token_hex(16)
+        deadline = time.monotonic() + self.retry_seconds
+        unknown: IncompleteCommit | None = None
+        while True:
+            try:
+                with self._session(WRITE_ACCESS) as session:
+                    return session.execute_write(work, write_id)
+            except _Committed as done:
+                return committed(done)
+            except IncompleteCommit as exc:  # committed or not: the next attempt finds out
+                unknown = exc
+                if time.monotonic() < deadline:
+                    continue
+                raise self._outcome_unknown() from exc
+            except Exception as exc:
+                if unknown is not None and _is_backend_failure(exc):
+                    raise self._outcome_unknown() from exc
+                if _is_backend_failure(exc):
+                    raise _unavailable(exc, self._where()) from exc
+                raise
+
+    def _outcome_unknown(self) -> BackendUnavailable:
+        return BackendUnavailable(
+            f"Neo4j at {self._where()} dropped the connection while committing and is "
+            "unreachable since: the write may or may not have been applied (read it back)"
+        )
+
+    def _lock(self, tx: ManagedTransaction, write_id: str) -> int:
+        """Take the write lock; the next audit id. Raises ``_Committed`` when ``write_id`` is
+        already committed."""
+        self.round_trips += 1
+        lock = tx.run(cypher.LOCK, write_id=write_id).single()
+        if lock is None:  # erased since opening: put the lock back and take it
+            tx.run(cypher.ENSURE_LOCK).consume()
+            lock = tx.run(cypher.LOCK, write_id=write_id).single(strict=True)
+        if lock["done"] is not None:
+            raise _Committed(int(lock["done"]), int(lock["count"]))
+        return int(lock["seq"])
+
+    def _audit(
+        self,
+        tx: ManagedTransaction,
+        audit_id: int,
+        write_id: str,
+        entry: tuple[str, str, str],
+        count: int,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """Write the audit entry ``(actor, operation, reason)`` of the transaction's write."""
+        actor, operation, reason = entry
+        self.round_trips += 1
+        tx.run(
+            cypher.AUDIT_WRITE,
+            id=audit_id,
+            write_id=write_id,
+            at=datetime.now(UTC),
+            actor=actor,
+            operation=operation,
+            reason=reason,
+            count=count,
+            changes=orjson.dumps(changes).decode(),
+        ).consume()
 
     def _write(
         self,
         tx: ManagedTransaction,
+        write_id: str,
         records: list[AnyRecord],
         actor: str,
         operation: str,
         reason: str,
         guard: WriteGuard | None = None,
     ) -> WriteResult:
-        self.round_trips += 1
-        lock = tx.run(cypher.LOCK).single()
-        if lock is None:  # erased since opening: put the lock back and take it
-            tx.run(cypher.ENSURE_LOCK).consume()
-            lock = tx.run(cypher.LOCK).single(strict=True)
-        audit_id = int(lock["seq"])
+        audit_id = self._lock(tx, write_id)
         view = PrefetchView(_TxReads(tx, self))
         _prefetch_checks(view, records)
         if guard is not None:
@@ -473,22 +573,17 @@ class Neo4jStore(_CypherReads):
                 self.round_trips += 1
                 tx.run(cypher.upsert(kind), rows=[_props(r) for r in recs[i : i + BATCH]]).consume()
         for kind, recs in by_kind.items():
-            for field in KINDS[kind].REFS:
-                for i in range(0, len(recs), BATCH):
-                    rows = [{"key": r.key, "ref": getattr(r, field)} for r in recs[i : i + BATCH]]
+            cls = KINDS[kind]
+            stored = {r.key for r in recs if view.get(cls, r.key) is not None}
+            for field in cls.REFS:
+                # a new record without this reference has no relationship to make or replace
+                linked = [r for r in recs if getattr(r, field) is not None or r.key in stored]
+                for i in range(0, len(linked), BATCH):
+                    part = linked[i : i + BATCH]
+                    rows = [{"key": r.key, "ref": getattr(r, field)} for r in part]
                     self.round_trips += 1
                     tx.run(cypher.link(kind, field), rows=rows).consume()
-        self.round_trips += 1
-        tx.run(
-            cypher.AUDIT_WRITE,
-            id=audit_id,
-            at=datetime.now(UTC),
-            actor=actor,
-            operation=operation,
-            reason=reason,
-            count=len(final),
-            changes=orjson.dumps(changes).decode(),
-        ).consume()
+        self._audit(tx, audit_id, write_id, (actor, operation, reason), len(final), changes)
         return WriteResult(audit_id=audit_id, written=len(final))
 
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -508,9 +603,21 @@ class Neo4jStore(_CypherReads):
 
     # --- API tokens -----------------------------------------------------------------------
 
-    def put_token(self, token: TokenRecord) -> None:
-        params = dataclasses.asdict(token)
-        self._run(cypher.TOKEN_PUT, params, write=True)
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
+        def work(tx: ManagedTransaction, write_id: str) -> None:
+            audit_id = self._lock(tx, write_id)
+            before = self._tx_token(tx, token.id)
+            tx.run(cypher.TOKEN_PUT, dataclasses.asdict(token)).consume()
+            operation = TOKEN_CREATE if before is None else TOKEN_UPDATE
+            change = token_change(before, token)
+            self._audit(tx, audit_id, write_id, (actor, operation, reason), 1, [change])
+
+        self._execute_write(work, lambda done: None)
+
+    def _tx_token(self, tx: ManagedTransaction, token_id: str) -> TokenRecord | None:
+        self.round_trips += 1
+        props = tx.run(cypher.TOKEN_GET, id=token_id).single(strict=True)["token"]
+        return None if props is None else _token(props)
 
     def get_token(self, token_id: str) -> TokenRecord | None:
         props = self._one(cypher.TOKEN_GET, id=token_id)["token"]
@@ -520,9 +627,24 @@ class Neo4jStore(_CypherReads):
         found = [_token(p) for p in self._one(cypher.TOKEN_LIST)["tokens"]]
         return sorted(found, key=lambda t: (t.created_at, t.id))
 
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
-        rows = self._run(cypher.TOKEN_REVOKE, {"id": token_id, "at": at}, write=True)
-        return bool(rows and rows[0]["revoked"])
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
+        def work(tx: ManagedTransaction, write_id: str) -> bool:
+            audit_id = self._lock(tx, write_id)
+            before = self._tx_token(tx, token_id)
+            if before is None or before.revoked_at is not None:
+                raise _Unchanged  # roll back: nothing written, no audit entry
+            after = dataclasses.replace(before, revoked_at=at)
+            tx.run(cypher.TOKEN_REVOKE, id=token_id, at=at).consume()
+            change = token_change(before, after)
+            self._audit(tx, audit_id, write_id, (actor, TOKEN_REVOKE, reason), 1, [change])
+            return True
+
+        try:
+            return self._execute_write(work, lambda done: True)
+        except _Unchanged:
+            return False
 
     def erase_all_data(self) -> None:
         """Delete every record and audit entry (tests and administrators only)."""

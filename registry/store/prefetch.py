@@ -198,7 +198,7 @@ class PrefetchView(GraphStore):
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         return self.base.audit_log(since, limit)
 
-    def put_token(self, token: TokenRecord) -> None:
+    def put_token(self, token: TokenRecord, *, actor: str = "system", reason: str = "") -> None:
         raise TypeError("a PrefetchView is read-only")
 
     def get_token(self, token_id: str) -> TokenRecord | None:
@@ -207,5 +207,7 @@ class PrefetchView(GraphStore):
     def list_tokens(self) -> list[TokenRecord]:
         return self.base.list_tokens()
 
-    def revoke_token(self, token_id: str, at: datetime) -> bool:
+    def revoke_token(
+        self, token_id: str, at: datetime, *, actor: str = "system", reason: str = ""
+    ) -> bool:
         raise TypeError("a PrefetchView is read-only")

@@ -112,8 +112,32 @@ def test_tokens_round_trip_on_every_store(empty_store: GraphStore) -> None:
     assert empty_store.get_token("a1") == dataclasses.replace(
         a, revoked_at=NOW + timedelta(hours=1)
     )
-    # tokens are not registry records: no audit entry, no new data version
-    assert empty_store.data_version() == version and empty_store.audit_log() == []
+    # each change is audited (the failed revocations are not), never with the secret's hash
+    log = empty_store.audit_log()
+    assert [(e.operation, e.actor, e.count) for e in log] == [
+        ("token_revoke", "system", 1),
+        ("token_create", "system", 1),
+        ("token_create", "system", 1),
+    ]
+    assert [c["key"] for e in log for c in e.changes] == ["a1", "a1", "b2"]
+    revoke = log[0].changes[0]
+    assert revoke["before"]["revoked_at"] is None
+    assert revoke["after"] == {
+        "id": "a1",
+        "name": "甲",
+        "role": "editor",
+        "scope": COUNTY,
+        "created_at": NOW.isoformat(),
+        "expires_at": (NOW + timedelta(days=1)).isoformat(),
+        "revoked_at": (NOW + timedelta(hours=1)).isoformat(),
+    }
+    assert "00" * 32 not in repr(log) and "11" * 32 not in repr(log)
+    assert empty_store.data_version() >= version
+    empty_store.put_token(dataclasses.replace(b, role="router"), actor="管理员", reason="升级")
+    (update, *_) = empty_store.audit_log()
+    assert (update.operation, update.actor, update.reason) == ("token_update", "管理员", "升级")
+    assert update.changes[0]["before"]["role"] == "viewer"
+    assert update.changes[0]["after"]["role"] == "router"
 
 
 def test_tokens_survive_reopening(reopen: Any) -> None:

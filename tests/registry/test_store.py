@@ -131,3 +131,13 @@ def test_referrers_many_in_bulk_equals_one_by_one(empty_store: GraphStore) -> No
         assert bulk == [empty_store.referrers(kind, field, k) for k in keys], (kind, field)  # type: ignore[type-var]
         assert any(bulk)
     assert empty_store.referrers_many(Holding, "post", [*posts, "no-such-post"])[-1] == []
+    # a few keys once the kind was read in bulk (the embedded store's index), then after a write
+    few = [posts[0], posts[-1], "no-such-post"]
+    one_by_one = [empty_store.referrers(Holding, "post", k) for k in few]
+    assert empty_store.referrers_many(Holding, "post", few) == one_by_one
+    person = next(iter(empty_store.scan(Person))).id
+    added = Holding(id="H-added", person=person, post=posts[-1], valid_from=date(2099, 1, 1))
+    empty_store.apply([added])
+    assert empty_store.referrers_many(Holding, "post", few)[1] == sorted(
+        [*one_by_one[1], added], key=lambda h: h.key
+    )
