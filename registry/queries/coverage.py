@@ -34,8 +34,10 @@ from datetime import date, timedelta
 
 from registry.codes import Level
 from registry.errors import NotFound
+from registry.gcpause import gc_paused
 from registry.model import (
     Coverage,
+    Grid,
     GridTier,
     Holding,
     Place,
@@ -161,52 +163,57 @@ def _requirements(store: GraphStore, template: RoleTemplate, at: date) -> list[R
     return [r for r in store.referrers(Requirement, "template", template.code) if in_force(r, at)]
 
 
-@dataclass(frozen=True, slots=True)
-class _Seats:
-    seats: int
-    holders: int
-    status: str
-    ended: date | None
-    term_ends: date | None
+#: A subject's seats of one role: how many posts in force, and all their holdings.
+_Seats = tuple[int, list[Holding]]
+_NO_SEATS: _Seats = (0, [])
 
 
 def _seats_by_role(
     store: GraphStore, field_name: str, keys: list[str], at: date
-) -> list[dict[str, list[tuple[Post, list[Holding]]]]]:
-    """Per subject (in the order of ``keys``): its posts in force by role, with their holdings
-    (two batched reads for all subjects)."""
+) -> dict[str, dict[str, _Seats]]:
+    """Per subject of ``keys``: its posts in force by role, counted, with their holdings (two
+    batched reads for all subjects)."""
     posts = store.referrers_many(Post, field_name, keys)
     live = [[p for p in found if in_force(p, at)] for found in posts]
     held = store.referrers_many(Holding, "post", [p.id for found in live for p in found])
-    out: list[dict[str, list[tuple[Post, list[Holding]]]]] = []
+    out: dict[str, dict[str, _Seats]] = {}
     n = 0
-    for found in live:
-        by_role: dict[str, list[tuple[Post, list[Holding]]]] = {}
+    for key, found in zip(keys, live, strict=True):
+        by_role: dict[str, _Seats] = {}
         for p in found:
-            by_role.setdefault(p.role, []).append((p, held[n]))
+            had = by_role.get(p.role)
+            by_role[p.role] = (1, held[n]) if had is None else (had[0] + 1, had[1] + held[n])
             n += 1
-        out.append(by_role)
+        out[key] = by_role
     return out
 
 
 def _status(
-    seats: list[tuple[Post, list[Holding]]], req: Requirement, at: date, soon: date
-) -> _Seats:
-    if not seats:
-        return _Seats(0, 0, "missing", None, None)
-    holdings = [h for _, hs in seats for h in hs]
-    now = [h for h in holdings if in_force(h, at)]
-    current = {h.person for h in now}
-    ended = [h.valid_to for h in holdings if h.valid_to is not None and h.valid_to < at]
-    last = max(ended) if ended else None
-    ends = [h.valid_to for h in now if h.valid_to is not None and h.valid_to <= soon]
-    if len(current) < req.min:
-        return _Seats(len(seats), len(current), "expired" if last else "vacant", last, None)
-    if req.max is not None and len(current) > req.max:
-        return _Seats(len(seats), len(current), "over_staffed", None, None)
-    if ends:
-        return _Seats(len(seats), len(current), "expiring", None, min(ends))
-    return _Seats(len(seats), len(current), "filled", None, None)
+    seats: _Seats, req: Requirement, at: date, soon: date
+) -> tuple[int, int, str, date | None, date | None]:
+    """(seats, holders, status, last term ended, first current term to end) of one role."""
+    count, holdings = seats
+    if not count:
+        return 0, 0, "missing", None, None
+    current: set[str] = set()
+    last: date | None = None
+    ends: date | None = None
+    for h in holdings:
+        vf, vt = h.valid_from, h.valid_to
+        if vt is not None and vt < at:
+            last = vt if last is None or vt > last else last
+        elif vf is None or vf <= at:  # in force at ``at``
+            current.add(h.person)
+            if vt is not None and vt <= soon and (ends is None or vt < ends):
+                ends = vt
+    held = len(current)
+    if held < req.min:
+        return count, held, "expired" if last else "vacant", last, None
+    if req.max is not None and held > req.max:
+        return count, held, "over_staffed", None, None
+    if ends is not None:
+        return count, held, "expiring", None, ends
+    return count, held, "filled", None, None
 
 
 def coverage_report(
@@ -217,8 +224,14 @@ def coverage_report(
     expiring_days: int = EXPIRING_DAYS,
 ) -> CoverageReport:
     """Coverage of ``scope`` (a place code) against ``template`` or all applicable templates."""
-    at = at or today()
-    store = planning_store(store, scope)  # a remote store: the region in a few round trips
+    view = planning_store(store, scope)  # a remote store: the region in a few round trips
+    with gc_paused():  # a city's report allocates much and keeps most of it until it returns
+        return _report(view, scope, template, at or today(), expiring_days)
+
+
+def _report(
+    store: GraphStore, scope: str, template: str | None, at: date, expiring_days: int
+) -> CoverageReport:
     region = region_of(store, scope, at)
     if template is not None:
         chosen = store.get(RoleTemplate, template)
@@ -246,48 +259,70 @@ def coverage_report(
 def _entries(
     store: GraphStore, region: Region, templates: list[RoleTemplate], at: date, soon: date
 ) -> list[CoverageEntry]:
-    entries: list[CoverageEntry] = []
+    # 1. every template's subjects: the places (of its level and kind) or grids (of its tier)
+    #    in its region, from the region's membership (no pass over the whole region per template)
+    by_code = {p.code: p for p in region.places}
+    grids_at: dict[tuple[str, int], list[int]] = {}  # (county or anchor, tier) -> grid positions
+    for i, g in enumerate(region.grids):
+        grids_at.setdefault((g.county, g.tier), []).append(i)
+        anchor = region.anchor_of.get(g.code)
+        if anchor is not None and anchor != g.county:
+            grids_at.setdefault((anchor, g.tier), []).append(i)
+    plan: list[tuple[RoleTemplate, list[Requirement], str, list[tuple[str, str, str | None]]]] = []
+    keys: dict[str, dict[str, None]] = {"place": {}, "grid": {}}  # ordered sets of subjects
     for t in templates:
         reqs = _requirements(store, t, at)
-        region_ok = set(region.under.get(t.region, ()))
-        if t.grid_tier is not None:
-            subjects = [
-                ("grid", g.code, g.name, region.anchor_of.get(g.code))
-                for g in region.grids
-                if g.tier == t.grid_tier
-                and (g.county in region_ok or region.anchor_of.get(g.code) in region_ok)
-            ]
+        codes = region.under.get(t.region, ())
+        subjects: list[tuple[str, str, str | None]] = []
+        if t.grid_tier is not None:  # grids of the tier whose county or anchor is in its region
+            kind, tier = "grid", t.grid_tier
+            found = {i for code in codes for i in grids_at.get((code, tier), ())}
+            for i in sorted(found):
+                g = region.grids[i]
+                subjects.append((g.code, g.name, region.anchor_of.get(g.code)))
         else:
-            subjects = [
-                ("place", p.code, p.name, p.code)
-                for p in region.places
-                if p.code in region_ok
-                and (t.place_level is None or p.level is t.place_level)
-                and (not t.place_kind or p.kind == t.place_kind)
-            ]
-        field = "grid" if t.grid_tier is not None else "place"
-        by_subject = _seats_by_role(store, field, [key for _, key, _, _ in subjects], at)
-        for (kind, key, name, anchor), roles in zip(subjects, by_subject, strict=True):
-            town = region.township_of.get(anchor) if anchor else None
-            county = region.county_of.get(anchor) if anchor else None
+            kind = "place"
+            for code in codes:
+                p = by_code[code]
+                if (t.place_level is None or p.level is t.place_level) and (
+                    not t.place_kind or p.kind == t.place_kind
+                ):
+                    subjects.append((code, p.name, code))
+        keys[kind].update(dict.fromkeys(key for key, _, _ in subjects))
+        plan.append((t, reqs, kind, subjects))
+    # 2. the seats of every subject, read in one batch per kind of subject
+    seats = {kind: _seats_by_role(store, kind, list(found), at) for kind, found in keys.items()}
+    # 3. one status per (subject, required role)
+    entries: list[CoverageEntry] = []
+    township_of, county_of = region.township_of, region.county_of
+    for t, reqs, kind, subjects in plan:
+        of_kind = seats[kind]
+        for key, name, anchor in subjects:
+            roles = of_kind[key]
+            town = township_of.get(anchor) if anchor else None
+            county = county_of.get(anchor) if anchor else None
+            town_code = town.code if town else None
+            county_code = county.code if county else None
             for r in reqs:
-                seats = _status(roles.get(r.role, []), r, at, soon)
+                count, holders, status, ended, term_ends = _status(
+                    roles.get(r.role, _NO_SEATS), r, at, soon
+                )
                 entries.append(
                     CoverageEntry(
                         subject=key,
                         subject_kind=kind,
                         subject_name=name,
-                        township=town.code if town else None,
-                        county=county.code if county else None,
+                        township=town_code,
+                        county=county_code,
                         template=t.code,
                         role=r.role,
                         required=r.min,
-                        seats=seats.seats,
-                        holders=seats.holders,
-                        status=seats.status,
-                        last_term_ended=seats.ended,
+                        seats=count,
+                        holders=holders,
+                        status=status,
+                        last_term_ended=ended,
                         maximum=r.max,
-                        term_ends=seats.term_ends,
+                        term_ends=term_ends,
                     )
                 )
     return entries
@@ -310,38 +345,42 @@ def _rollups(store: GraphStore, entries: list[CoverageEntry]) -> list[Rollup]:
 def lowest_grids(store: GraphStore, region: Region) -> dict[str, tuple[set[str], Level]]:
     """Per county of the region: the codes of its lowest-tier grids and the level that tier
     maps to (``GridTier``; hamlet when unmapped)."""
+    by_county: dict[str, list[Grid]] = {}
+    for g in region.grids:
+        by_county.setdefault(g.county, []).append(g)
+    counties = [c.code for c in region.counties if c.code in by_county]
+    tiers = store.referrers_many(GridTier, "county", counties)
     out: dict[str, tuple[set[str], Level]] = {}
-    for county in region.counties:
-        tiers = [g.tier for g in region.grids if g.county == county.code]
-        if not tiers:
-            continue
-        lowest = max(tiers)
+    for county, of_county in zip(counties, tiers, strict=True):
+        grids = by_county[county]
+        lowest = max(g.tier for g in grids)
         mapped = next(
-            (
-                t.level
-                for t in store.referrers(GridTier, "county", county.code)
-                if t.tier == lowest and in_force(t, region.at)
-            ),
+            (t.level for t in of_county if t.tier == lowest and in_force(t, region.at)),
             Level.HAMLET,
         )
-        codes = {g.code for g in region.grids if g.county == county.code and g.tier == lowest}
-        out[county.code] = (codes, mapped)
+        out[county] = ({g.code for g in grids if g.tier == lowest}, mapped)
     return out
 
 
 def lowest_cover(store: GraphStore, region: Region) -> dict[str, list[str]]:
     """Places at the level of their county's lowest grid tier -> the lowest grids covering them."""
     lowest = lowest_grids(store, region)
-    out: dict[str, list[str]] = {}
+    mapped: list[tuple[str, set[str]]] = []
     for p in region.places:
         county = region.county_of.get(p.code)
         if county is None or county.code not in lowest:
             continue
-        codes, mapped = lowest[county.code]
-        if p.level is not mapped:
-            continue
-        links = store.referrers(Coverage, "place", p.code)
-        out[p.code] = sorted(c.grid for c in links if c.grid in codes and in_force(c, region.at))
+        codes, level = lowest[county.code]
+        if p.level is level:
+            mapped.append((p.code, codes))
+    links = store.referrers_many(Coverage, "place", [code for code, _ in mapped])
+    at = region.at
+    out: dict[str, list[str]] = {}
+    for (code, codes), found in zip(mapped, links, strict=True):
+        grids = [c.grid for c in found if c.grid in codes and in_force(c, at)]
+        if len(grids) > 1:
+            grids.sort()
+        out[code] = grids
     return out
 
 

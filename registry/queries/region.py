@@ -22,10 +22,13 @@ from datetime import date
 from registry.codes import Level
 from registry.errors import NotFound
 from registry.model import Coverage, Grid, Place, in_force
-from registry.queries.hierarchy import ancestors, descendants
+from registry.queries.hierarchy import ancestors
 from registry.store.base import GraphStore
 
-__all__ = ["Region", "grid_anchor", "planning_store", "region_of"]
+__all__ = ["REGION_READS", "Region", "grid_anchor", "planning_store", "region_of"]
+
+#: Every kind of record a region is computed from.
+REGION_READS = (Place, Grid, Coverage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +71,24 @@ def planning_store(store: GraphStore, scope: str) -> GraphStore:
 
 
 def region_of(store: GraphStore, scope: str, at: date) -> Region:
-    """The region of place ``scope`` at ``at``; ``NotFound`` when there is no such place."""
+    """The region of place ``scope`` at ``at``; ``NotFound`` when there is no such place.
+
+    A store that keeps values derived from its data (``derived``: the embedded store) computes
+    a region once, until the next write of a place, grid or coverage link (the kinds
+    ``_region_of`` reads: keep ``REGION_READS`` in step with it)."""
+    derived = getattr(store, "derived", None)
+    if derived is None:
+        return _region_of(store, scope, at)
+    key = ("region_of", scope, at)
+    region: Region = derived(key, lambda: _region_of(store, scope, at), REGION_READS)
+    return region
+
+
+def _region_of(store: GraphStore, scope: str, at: date) -> Region:
     root = store.get(Place, scope)
     if root is None:
         raise NotFound(f"no place {scope!r}", [scope])
-    places = [root, *descendants(store, Place, scope, at)]
+    places = [root, *_subtree(store, scope, at)]
     # chains top down: a place's chain is itself then its parent's (pre-order: parents first)
     chains: dict[str, tuple[Place, ...]] = {root.code: (root, *ancestors(store, Place, scope))}
     township_of: dict[str, Place | None] = {}
@@ -92,9 +108,12 @@ def region_of(store: GraphStore, scope: str, at: date) -> Region:
         {c.code: c for c in county_of.values() if c is not None}.values(), key=lambda c: c.code
     )
     grids = [
-        g for c in counties for g in store.referrers(Grid, "county", c.code) if in_force(g, at)
+        g
+        for found in store.referrers_many(Grid, "county", [c.code for c in counties])
+        for g in found
+        if in_force(g, at)
     ]
-    anchor_of = {g.code: grid_anchor(store, g, at) for g in grids}
+    anchor_of = _anchors(store, grids, at)
     if root.level not in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
         grids = [g for g in grids if anchor_of[g.code] in township_of]
     return Region(
@@ -108,3 +127,48 @@ def region_of(store: GraphStore, scope: str, at: date) -> Region:
         anchor_of={g.code: anchor_of[g.code] for g in grids},
         under={code: tuple(found) for code, found in under.items()},
     )
+
+
+def _subtree(store: GraphStore, scope: str, at: date) -> list[Place]:
+    """``descendants(store, Place, scope, at)`` (depth first, pre-order), read one level at a
+    time: a batched read per level instead of one per place."""
+    kids: dict[str, list[Place]] = {}
+    frontier = [scope]
+    while frontier:
+        found = store.referrers_many(Place, "parent", frontier)
+        below: list[str] = []
+        for code, children in zip(frontier, found, strict=True):
+            live = [c for c in children if in_force(c, at)]
+            kids[code] = live
+            below.extend(c.code for c in live)
+        frontier = below
+    out: list[Place] = []
+    stack = list(reversed(kids[scope]))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(kids.get(node.code, ())))
+    return out
+
+
+def _anchors(store: GraphStore, grids: list[Grid], at: date) -> dict[str, str | None]:
+    """``grid_anchor`` of every grid, with the grids' coverage links read in one batch."""
+    codes = [g.code for g in grids]
+    links = dict(zip(codes, store.referrers_many(Coverage, "grid", codes), strict=True))
+    out: dict[str, str | None] = {}
+    for g in grids:
+        anchor: str | None = None
+        node: Grid | None = g
+        depth = 0
+        while node is not None and depth < 16:
+            found = links.get(node.code)
+            if found is None:
+                found = links[node.code] = store.referrers(Coverage, "grid", node.code)
+            live = next((c for c in found if in_force(c, at)), None)
+            if live is not None:
+                anchor = live.place
+                break
+            node = store.get(Grid, node.parent) if node.parent else None
+            depth += 1
+        out[g.code] = anchor
+    return out

@@ -3,6 +3,7 @@ distance coverage, on small fixtures built for each defect and on the demo count
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -29,11 +30,20 @@ from registry.model import (
 )
 from registry.queries.coverage import coverage_report
 from registry.queries.reach import reach_report
+from registry.queries.region import region_of
 from registry.queries.structure import structure_report
 from registry.queries.territory import territory_report
 from registry.queries.workload import spread, workload_report
 from registry.store import GraphStore
-from registry.testing import COUNTY, SAMPLE_TODAY, TOWN, VILLAGE, sample_records, square
+from registry.testing import (
+    COUNTY,
+    SAMPLE_TODAY,
+    TOWN,
+    VILLAGE,
+    sample_records,
+    sample_store,
+    square,
+)
 from tests.conftest import BACKENDS, backend_url, open_fresh
 
 AT = SAMPLE_TODAY
@@ -88,6 +98,41 @@ def test_statuses_expired_over_staffed_and_expiring(empty_store: GraphStore) -> 
     assert {e.role: e.status for e in short.entries}["police_assistant"] == "filled"
     county = next(r for r in short.rollups if r.code == COUNTY)
     assert (county.met, county.total) == (1, 3)
+
+
+def test_a_report_follows_every_write_to_its_region(empty_store: GraphStore) -> None:
+    """What a store keeps between reports (the embedded store: each region, until the next
+    write) never outlives a write: a new village, then the same village ended, show at once."""
+    store = _with(empty_store)
+    assert {e.subject for e in coverage_report(store, COUNTY, at=AT).entries} == {VILLAGE}
+    new = Place(code="451225100202", name="新村", level=Level.VILLAGE, parent=TOWN, kind="行政村")
+    store.apply([new])
+    after = coverage_report(store, COUNTY, at=AT)
+    assert [(e.role, e.status) for e in after.entries if e.subject == new.code] == [
+        ("governance_officer", "missing"),
+        ("law_literate", "missing"),
+        ("police_assistant", "missing"),
+    ]
+    assert after.places_per_level[Level.VILLAGE] == 2
+    store.apply([dataclasses.replace(new, valid_to=AT - timedelta(days=1))])
+    ended = coverage_report(store, COUNTY, at=AT)
+    assert {e.subject for e in ended.entries} == {VILLAGE}
+    assert ended.places_per_level[Level.VILLAGE] == 1
+
+
+def test_the_embedded_store_keeps_a_region_until_a_write_of_what_it_is_read_from() -> None:
+    """A region is read from places, grids and coverage links (``REGION_READS``): kept across
+    any other write, computed again after a write of one of those."""
+    store = sample_store()
+    first = region_of(store, COUNTY, AT)
+    assert region_of(store, COUNTY, AT) is first
+    store.apply([Person(id="P-new", name="新人")])
+    assert region_of(store, COUNTY, AT) is first
+    store.apply([Grid(code="G451225-002", name="东门村二号一级网格", tier=1, county=COUNTY)])
+    again = region_of(store, COUNTY, AT)
+    assert [g.code for g in again.grids] == [*(g.code for g in first.grids), "G451225-002"]
+    store.apply([Coverage(grid="G451225-002", place=VILLAGE)])
+    assert region_of(store, COUNTY, AT).anchor_of["G451225-002"] == VILLAGE
 
 
 # --- territory --------------------------------------------------------------------------------
