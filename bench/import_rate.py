@@ -1,15 +1,21 @@
 """How many spreadsheet rows per second does ``gridreg import`` take, on a city-size region?
 
-    python -m bench.import_rate [--scale city] [--counties N] [--store memory|sqlite] [--smoke]
+    python -m bench.import_rate [--scale city] [--counties N] [--smoke] [--repeat N]
+                                [--store memory|sqlite|neo4j] [--neo4j URL]
 
 Generates a synthetic region (``loaders.synthetic``), writes its places and grids straight into a
 fresh store, then writes the region's staff roster (every holding of a grid or village seat: 姓名,
 联系电话, 岗位, 网格编码/区划代码, 任职日期, 离任日期, 人员编号, 岗位编号) as a UTF-8 CSV the way a
 county office would keep it, and imports it with ``plan_import`` + ``apply_import``. Reports
-rows, seconds and rows per second for reading and checking (plan) and for writing (apply), and
-the baseline measured in the same run: reading the same CSV with the standard ``csv`` module
-(the least any importer could cost). The issue's target is 50,000 rows per second into the
-embedded store. Prints one JSON document.
+rows, seconds and rows per second for reading and checking (plan) and for writing (apply) —
+wall clock, and this process's CPU time (steadier on a shared machine) — then plans the same
+file again (a re-import: it must change nothing) and times that too, and the baseline measured
+in the same run: reading the same CSV with the standard ``csv`` module (the least any importer
+could cost). ``--repeat N`` runs N times, each on a fresh store, and reports the fastest run
+(with every run's rate): on a shared machine the fastest run is the one least disturbed by
+other jobs. The issue's targets are 50,000 rows per second into the embedded store and 20,000
+into Neo4j. ``--store neo4j --neo4j URL`` ERASES ALL DATA in that Neo4j first. Prints one JSON
+document.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from loaders.spreadsheet.plan import apply_import, plan_import
 from loaders.synthetic import generate
 from registry.model import AnyRecord, Holding, Person, Post
 from registry.roles import ROLE_NAMES
-from registry.store import open_store
+from registry.store import GraphStore, open_store
 
 HEADER = [
     "姓名",
@@ -74,13 +80,32 @@ def _split(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[list[str]]]:
     return base, rows
 
 
-def measure(scale: str, counties: int | None, kind: str) -> dict[str, Any]:
-    records = [r for batch in generate(scale, 1, counties=counties) for r in batch]
-    base, rows = _split(records)
+#: Rows per second the issue asks for, by store.
+TARGETS = {"memory": 50_000, "sqlite": 50_000, "neo4j": 20_000}
+
+
+def _open(kind: str, folder: Path, neo4j: str | None) -> GraphStore:
+    if kind == "memory":
+        return open_store("memory://")
+    if kind == "sqlite":
+        return open_store(f"sqlite:///{folder / 'registry.db'}")
+    if neo4j is None:
+        raise SystemExit("--store neo4j needs --neo4j URL (that store is ERASED)")
+    store = open_store(neo4j)
+    store.erase_all_data()  # type: ignore[attr-defined]
+    return store
+
+
+def measure(
+    scale: str, counties: int | None, kind: str, neo4j: str | None = None
+) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="gridreg-import-"))
-    url = "memory://" if kind == "memory" else f"sqlite:///{folder / 'registry.db'}"
-    store = open_store(url)
-    store.apply(base, actor="bench", operation="load")
+    store = _open(kind, folder, neo4j)
+    rows: list[list[str]] = []
+    for batch in generate(scale, 1, counties=counties):  # a write per county, as a load would
+        base, county_rows = _split(batch)
+        store.apply(base, actor="bench", operation="load")
+        rows.extend(county_rows)
     path = folder / "人员名册.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -90,31 +115,42 @@ def measure(scale: str, counties: int | None, kind: str) -> dict[str, Any]:
     with path.open(encoding="utf-8", newline="") as f:
         baseline_rows = sum(1 for _ in csv.reader(f)) - 1
     baseline = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     plan = plan_import(store, [path])
-    planned = time.perf_counter() - start
+    planned, planned_cpu = time.perf_counter() - start, time.process_time() - cpu
     issues = [(i.code, i.row, i.column) for i in plan.issues][:5]
-    start = time.perf_counter()
+    issue_count = len(plan.issues)
+    start, cpu = time.perf_counter(), time.process_time()
     result = None if plan.issues else apply_import(store, plan, reason="bench")
-    applied = time.perf_counter() - start
+    applied, applied_cpu = time.perf_counter() - start, time.process_time() - cpu
+    del plan  # as a second run of the command would: the first plan is gone
+    start = time.perf_counter()
+    again = plan_import(store, [path])
+    replanned = time.perf_counter() - start
     store.close()
-    total = planned + applied
+    total, total_cpu = planned + applied, planned_cpu + applied_cpu
     return {
         "scale": scale,
         "counties": counties,
         "store": kind,
         "rows": len(rows),
-        "issues": len(plan.issues),
+        "issues": issue_count,
         "first_issues": issues,
         "written": 0 if result is None else result.written,
         "plan_seconds": round(planned, 3),
         "apply_seconds": round(applied, 3),
         "rows_per_second": round(len(rows) / total) if total else None,
+        "plan_cpu_seconds": round(planned_cpu, 3),
+        "apply_cpu_seconds": round(applied_cpu, 3),
+        "rows_per_cpu_second": round(len(rows) / total_cpu) if total_cpu else None,
+        "reimport_plan_seconds": round(replanned, 3),
+        "reimport_changes_nothing": again.diff.empty and not again.issues,
         "baseline_csv_reader_rows_per_second": round(baseline_rows / baseline)
         if baseline
         else None,
         "x_baseline": round(total / baseline, 1) if baseline else None,
-        "target_50000_rows_per_second": bool(total) and len(rows) / total >= 50_000,
+        "target_rows_per_second": TARGETS[kind],
+        "target_met": bool(total) and len(rows) / total >= TARGETS[kind],
     }
 
 
@@ -122,13 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="city")
     parser.add_argument("--counties", type=int, default=None)
-    parser.add_argument("--store", choices=["memory", "sqlite"], default="sqlite")
+    parser.add_argument("--store", choices=sorted(TARGETS), default="sqlite")
+    parser.add_argument("--neo4j", metavar="URL", help="the Neo4j of --store neo4j (ERASED)")
     parser.add_argument("--smoke", action="store_true", help="one county, in memory")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs on fresh stores; the fastest is reported"
+    )
     args = parser.parse_args(argv)
-    if args.smoke:
-        result = measure("county", None, "memory")
-    else:
-        result = measure(args.scale, args.counties, args.store)
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        if args.smoke:
+            runs.append(measure("county", None, "memory"))
+        else:
+            runs.append(measure(args.scale, args.counties, args.store, args.neo4j))
+    result = max(runs, key=lambda r: r["rows_per_second"] or 0)
+    result["runs_rows_per_second"] = [r["rows_per_second"] for r in runs]
+    result["runs_rows_per_cpu_second"] = [r["rows_per_cpu_second"] for r in runs]
+    ok = all(r["issues"] == 0 and r["reimport_changes_nothing"] for r in runs)
     doc = {
         "benchmark": "import_rate",
         "machine": {
@@ -136,11 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "result": result,
     }
     json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-    return 0 if result["issues"] == 0 else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Lotus leap-year bug included)
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -99,13 +100,34 @@ def clean_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     if isinstance(value, date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    text = value if type(value) is str else str(value)
+    if _is_clean(text):
+        return text
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _is_clean(text: str) -> bool:
+    """True when ``clean_text`` would return ``text`` as it is (the common case, checked in C):
+    NFKC already, no white space but single inner ASCII spaces (every other white space
+    character is not printable)."""
+    return (
+        text.isprintable()
+        and text[:1] != " "
+        and text[-1:] != " "
+        and "  " not in text
+        and (text.isascii() or unicodedata.is_normalized("NFKC", text))
+    )
 
 
 def is_blank(value: Any) -> bool:
     """True for an empty cell (None or only white space)."""
-    return value is None or (isinstance(value, str) and clean_text(value) == "")
+    if value is None:
+        return True
+    if isinstance(value, str):
+        # the same as clean_text(value) == "": a character NFKC turns into white space is
+        # white space itself (checked over every code point)
+        return not value or value.isspace()
+    return False
 
 
 def parse_text(value: Any) -> str:
@@ -137,6 +159,8 @@ def parse_key(value: Any) -> str:
     >>> parse_key(" G451225 - 001 "), parse_key(1001.0)
     ('G451225-001', '1001')
     """
+    if type(value) is str and _is_plain_key(value):
+        return value
     digits = _number_text(value)
     if digits is not None:
         return digits
@@ -144,6 +168,19 @@ def parse_key(value: Any) -> str:
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     return text
+
+
+def _is_plain_key(text: str) -> bool:
+    """True when ``parse_key`` would return ``text`` as it is: printable ASCII (NFKC leaves it
+    alone) without spaces, a leading ' or a trailing .0."""
+    return (
+        text.isascii()
+        and text.isprintable()
+        and " " not in text
+        and text[:1] != "'"
+        and not text.endswith(".0")
+        and text != ""
+    )
 
 
 def parse_code(value: Any) -> str:
@@ -274,6 +311,8 @@ def parse_level(value: Any) -> Level:
 def parse_phone(value: Any) -> str:
     """A mainland mobile number (11 digits from 13-19; spaces, dashes and +86 dropped) or a
     landline with its area code (``0778-1234567``); anything else is ``PHONE_MALFORMED``."""
+    if type(value) is str and _PLAIN_MOBILE.fullmatch(value):
+        return value  # a plain mobile number, as the rules below would return it
     digits = _number_text(value) if isinstance(value, int | float) else None
     text = digits if digits is not None else _SPACES.sub("", clean_text(value))
     text = re.sub(r"^\((0\d{2,3})\)", r"\1-", text)

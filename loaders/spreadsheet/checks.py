@@ -71,23 +71,31 @@ def translate(exc: GridregError, rec: AnyRecord) -> tuple[str, str | None]:
 def invariant_checks(ctx: Context, bad: dict[str, set[str]]) -> None:
     """Run ``check_record`` on every built record without an issue (``bad``: kind → keys)."""
     batch = ctx.batch
-    overlay = Overlay(ctx.view, batch.records())
-    for located in batch.all_located():
-        rec = located.record
-        if rec.key in bad.get(rec.KIND, set()):
+    overlay = Overlay(ctx.view, ())
+    # the batch holds one record per kind and key already: its buckets are the overlay's
+    overlay.batch = {
+        kind: {key: held.record for key, held in bucket.items()}
+        for kind, bucket in batch.located.items()
+    }
+    none: frozenset[str] = frozenset()
+    blocked_keys = {kind: bad.get(kind, none) | batch.failed.get(kind, none) for kind in KINDS}
+    for kind in KINDS:
+        bucket = batch.located.get(kind)
+        if not bucket:
             continue
-        blocked = False
-        for name, target in rec.REFS.items():
-            ref = getattr(rec, name)
-            if ref is not None and (
-                ref in bad.get(target, set()) or batch.failed_key(KINDS[target], ref)
-            ):
-                blocked = True
-        if blocked:
-            continue
-        try:
-            check_record(rec, overlay)
-        except GridregError as exc:
-            code, field = translate(exc, rec)
-            at = located.origin.at(*(f for f in (field, "code", "id") if f is not None))
-            ctx.report(at, code, f"不符合登记规则：{exc.message}", exc.message)
+        own_bad = bad.get(kind, none)
+        refs = [(name, blocked_keys[target]) for name, target in KINDS[kind].REFS.items()]
+        for located in bucket.values():
+            rec = located.record
+            if rec.key in own_bad:
+                continue
+            if any(
+                keys and getattr(rec, name) in keys for name, keys in refs
+            ):  # refers to a record with an issue: that one is reported
+                continue
+            try:
+                check_record(rec, overlay)
+            except GridregError as exc:
+                code, field = translate(exc, rec)
+                at = located.origin.at(*(f for f in (field, "code", "id") if f is not None))
+                ctx.report(at, code, f"不符合登记规则：{exc.message}", exc.message)

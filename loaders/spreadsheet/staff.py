@@ -32,7 +32,7 @@ True
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -92,6 +92,7 @@ class Roles:
 
     def __init__(self, roles: Iterable[Role], aliases: dict[str, str]) -> None:
         self.by_code = {r.code: r for r in roles}
+        self._resolved: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
         for r in self.by_code.values():
             self.names.setdefault(normalize_header(r.code), r.code)
@@ -101,8 +102,12 @@ class Roles:
                 self.names[alias] = code
 
     def resolve(self, text: str) -> str | None:
-        """The role code ``text`` names, or None."""
-        return self.names.get(normalize_header(text))
+        """The role code ``text`` names, or None (remembered: a sheet names a few roles)."""
+        try:
+            return self._resolved[text]
+        except KeyError:
+            found = self._resolved[text] = self.names.get(normalize_header(text))
+            return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,7 @@ class Seat:
     @property
     def vacant(self) -> bool:
         """True for a vacancy row (no holder)."""
-        name = self.row.get("name")
+        name = self.row.values.get("name")
         return name is None or str(name).lower() in VACANT
 
 
@@ -151,30 +156,36 @@ def read_staff(table: Table) -> list[ParsedRow]:
 
 
 def _location(row: ParsedRow) -> tuple[str, str] | None:
+    values = row.values
     for name in LOCATIONS:
-        if row.get(name) is not None:
-            return name, str(row.get(name))
+        found = values.get(name)
+        if found is not None:
+            return name, str(found)
     return None
 
 
 def seats_of(rows: list[ParsedRow], roles: Roles) -> list[Seat]:
     """The seats of the good rows whose role is known (for prefetching and building)."""
     seats = []
+    resolve = roles.resolve
     for row in rows:
-        where = _location(row) if row.ok else None
-        role = roles.resolve(str(row.get("role"))) if row.ok else None
+        if row.issues:
+            continue
+        where = _location(row)
+        role = resolve(str(row.values.get("role")))
         if where is not None and role is not None:
-            post = row.get("post") or f"{where[1]}-{role}"
+            post = row.values.get("post") or f"{where[1]}-{role}"
             seats.append(Seat(row, where[0], where[1], role, post))
     return seats
 
 
 def build_staff(
-    rows: list[ParsedRow], roles: Roles, ctx: Context
+    rows: list[ParsedRow], roles: Roles, ctx: Context, seats: list[Seat] | None = None
 ) -> dict[tuple[str, str, str], Origin]:
     """Build persons, posts and holdings of the good rows; returns the scope of the sheet:
     each (location field, location, role) with the first row naming it (rows that failed or
-    whose role is unknown are left out: see ``terms.protected_locations``)."""
+    whose role is unknown are left out: see ``terms.protected_locations``). ``seats`` are
+    ``seats_of(rows, roles)`` when the caller has them already."""
     batch = ctx.batch
     for row in rows:
         if not row.ok:
@@ -191,7 +202,8 @@ def build_staff(
                 f"role {row.get('role')!r} is neither a role code nor a role name in the store "
                 "(map other names in the mapping file's [roles])",
             )
-    seats = seats_of(rows, roles)
+    if seats is None:
+        seats = seats_of(rows, roles)
     scope: dict[tuple[str, str, str], Origin] = {}
     for seat in seats:
         scope.setdefault((seat.where_field, seat.where, seat.role), seat.row.origin)
@@ -234,9 +246,9 @@ def _person_ids(seats: list[Seat], ctx: Context) -> list[str]:
     ids: list[str | None] = []
     known: dict[tuple[str, str | None], str] = {}
     for seat in seats:
-        row = seat.row
-        name, phone = str(row.get("name")), row.get("phone")
-        found: str | None = row.get("person")
+        values = seat.row.values
+        name, phone = str(values.get("name")), values.get("phone")
+        found: str | None = values.get("person")
         if found is None:
             for h in _stored_holdings(ctx, seat.post):
                 holder = ctx.stored(Person, h.person)
@@ -248,8 +260,11 @@ def _person_ids(seats: list[Seat], ctx: Context) -> list[str]:
         ids.append(found)
     out = []
     for seat, found in zip(seats, ids, strict=True):
-        name, phone = str(seat.row.get("name")), seat.row.get("phone")
-        out.append(found or known.get((name, phone)) or derived_person_id(name, phone, seat.where))
+        if found is not None:
+            out.append(found)
+            continue
+        name, phone = str(seat.row.values.get("name")), seat.row.values.get("phone")
+        out.append(known.get((name, phone)) or derived_person_id(name, phone, seat.where))
     return out
 
 
@@ -268,17 +283,20 @@ def _holding_ids(
     first: dict[tuple[str, str, date | None], int] = {}
     repeats: dict[int, int] = {}
     for i, (seat, person) in enumerate(zip(seats, persons, strict=True)):
-        natural = (seat.post, person, seat.row.get("valid_from"))
+        natural = (seat.post, person, seat.row.values.get("valid_from"))
         if natural in first:
             repeats[i] = first[natural]
         else:
             first[natural] = i
+    stored = [(i, _stored_holdings(ctx, seat.post)) for i, seat in enumerate(seats)]
+    stored = [(i, found) for i, found in stored if found]  # most posts have none
     for exact in (True, False):
-        for i, (seat, person) in enumerate(zip(seats, persons, strict=True)):
+        for i, found in stored:
             if ids[i] is not None or i in repeats:
                 continue
-            start, end = seat.row.get("valid_from"), seat.row.get("valid_to")
-            for h in _stored_holdings(ctx, seat.post):
+            seat, person = seats[i], persons[i]
+            start, end = seat.row.values.get("valid_from"), seat.row.values.get("valid_to")
+            for h in found:
                 if h.id in claimed or h.person != person:
                     continue
                 if (h.valid_from == start) if exact else _overlaps(start, end, h):
@@ -290,15 +308,37 @@ def _holding_ids(
         if i in repeats:
             out.append(out[repeats[i]])
             continue
-        start = seat.row.get("valid_from")
+        start = seat.row.values.get("valid_from")
         out.append(ids[i] or f"H:{seat.post}:{person}:{start.isoformat() if start else '-'}")
     return out
 
 
-def _columns(origin: Origin, pairs: dict[str, str]) -> Origin:
-    """``origin`` with record fields mapped to the row's columns (field → row field)."""
-    cols = {k: origin.columns[v] for k, v in pairs.items() if v in origin.columns}
-    return origin.with_columns(cols)
+Pairs = tuple[tuple[str, str], ...]
+_PROJECTIONS: dict[tuple[int, Pairs], tuple[Mapping[str, str], dict[str, str]]] = {}
+
+
+def _columns(origin: Origin, pairs: Pairs) -> Origin:
+    """``origin`` with record fields mapped to the row's columns (pairs of record field and
+    row field). The rows of a table share their columns, so the map is made once per table."""
+    columns = origin.columns
+    key = (id(columns), pairs)
+    hit = _PROJECTIONS.get(key)
+    if hit is None or hit[0] is not columns:
+        if len(_PROJECTIONS) >= 256:
+            _PROJECTIONS.clear()
+        hit = (columns, {k: columns[v] for k, v in pairs if v in columns})
+        _PROJECTIONS[key] = hit
+    return origin.with_columns(hit[1])
+
+
+_PERSON_COLUMNS: Pairs = (("id", "person"), ("name", "name"), ("phone", "phone"))
+_POST_COLUMNS: dict[str, Pairs] = {f: (("id", "post"), ("role", "role"), (f, f)) for f in LOCATIONS}
+_HOLDING_COLUMNS: Pairs = (
+    ("person", "name"),
+    ("post", "role"),
+    ("valid_from", "valid_from"),
+    ("valid_to", "valid_to"),
+)
 
 
 def _conflict(ctx: Context, at: Origin, first: Origin, zh: str, en: str, *fields: str) -> None:
@@ -308,12 +348,20 @@ def _conflict(ctx: Context, at: Origin, first: Origin, zh: str, en: str, *fields
 
 def _add_person(seat: Seat, person: str, ctx: Context) -> bool:
     row = seat.row
-    values: dict[str, Any] = {"id": person, "name": row.get("name")}
-    if "phone" in row.present:
-        values["phone"] = row.get("phone")
+    name: str = row.values["name"]  # a seat with a holder has a name
+    has_phone = "phone" in row.present
+    phone = row.values.get("phone") if has_phone else None
     stored = ctx.stored(Person, person)
-    record = replace(stored, **values) if stored is not None else Person(**values)
-    origin = _columns(row.origin, {"id": "person", "name": "name", "phone": "phone"})
+    record: Person
+    if stored is None:
+        record = Person(person, name, phone)
+    elif stored.name == name and (not has_phone or stored.phone == phone):
+        record = stored  # what replace() would make, without making it
+    elif has_phone:
+        record = replace(stored, name=name, phone=phone)
+    else:
+        record = replace(stored, name=name)
+    origin = _columns(row.origin, _PERSON_COLUMNS)
     held = ctx.batch.add(record, origin)
     if held is not None and held.record != record:
         old = held.record
@@ -336,15 +384,17 @@ def _add_person(seat: Seat, person: str, ctx: Context) -> bool:
 
 def _add_post(seat: Seat, roles: Roles, ctx: Context) -> bool:
     row = seat.row
-    where: dict[str, Any] = {name: None for name in LOCATIONS} | {seat.where_field: seat.where}
+    where: dict[str, Any] = {name: None for name in LOCATIONS}
+    where[seat.where_field] = seat.where
     stored = ctx.stored(Post, seat.post)
-    if stored is not None:
-        record = replace(stored, role=seat.role, **where)
-    else:
+    record: Post
+    if stored is None:
         record = Post(id=seat.post, role=seat.role, label=roles.by_code[seat.role].name, **where)
-    origin = _columns(
-        row.origin, {"id": "post", "role": "role", seat.where_field: seat.where_field}
-    )
+    elif stored.role == seat.role and all(getattr(stored, f) == v for f, v in where.items()):
+        record = stored  # what replace() would make, without making it
+    else:
+        record = replace(stored, role=seat.role, **where)
+    origin = _columns(row.origin, _POST_COLUMNS[seat.where_field])
     held = ctx.batch.add(record, origin)
     if held is not None and held.record != record:
         old = held.record
@@ -377,9 +427,14 @@ def _add_holding(seat: Seat, person: str, holding: str, ctx: Context) -> None:
             values["valid_from"] = stored.valid_from  # a blank start keeps the stored one
         elif _stored_holdings(ctx, seat.post):
             values["valid_from"] = ctx.effective  # a successor without a date starts now
-    record = replace(stored, **values) if stored is not None else Holding(**values)
-    fields = {"person": "name", "post": "role", "valid_from": "valid_from", "valid_to": "valid_to"}
-    origin = _columns(row.origin, fields)
+    record: Holding
+    if stored is None:
+        record = Holding(**values)
+    elif all(getattr(stored, f) == v for f, v in values.items()):
+        record = stored  # what replace() would make, without making it
+    else:
+        record = replace(stored, **values)
+    origin = _columns(row.origin, _HOLDING_COLUMNS)
     held = ctx.batch.add(record, origin)
     if held is not None:
         name = row.get("name")
@@ -400,8 +455,10 @@ def wanted_persons(seats: list[Seat], ctx: Context) -> set[str]:
         row = seat.row
         if seat.vacant:
             continue
-        if row.get("person") is not None:
-            found.add(row.get("person"))
-        found.add(derived_person_id(str(row.get("name")), row.get("phone"), seat.where))
+        given = row.values.get("person")
+        if given is not None:
+            found.add(given)  # a given id is used as it is: no derived id is needed
+        else:
+            found.add(derived_person_id(str(row.get("name")), row.get("phone"), seat.where))
         found.update(h.person for h in _stored_holdings(ctx, seat.post))
     return found

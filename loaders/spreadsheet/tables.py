@@ -201,7 +201,11 @@ def make_table(raw: RawSheet, rule: SheetRule) -> tuple[Table | None, list[Impor
 
 def _is_footer(cells: Sequence[Any], key: Any) -> bool:
     """A 合计/填表人/说明 row: its first text is a footer word, in the key column or before it."""
-    first = next((clean_text(c) for c in cells if not is_blank(c)), "")
+    first = ""
+    for c in cells:
+        if not is_blank(c):
+            first = clean_text(c)
+            break
     return bool(_FOOTER.match(first)) and (is_blank(key) or clean_text(key) == first)
 
 

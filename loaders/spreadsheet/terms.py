@@ -68,12 +68,16 @@ def end_holdings(
     """End the stored holdings in ``scope`` that the sheets do not list (see above)."""
     last = ctx.effective - timedelta(days=1)
     listed = _listed(ctx)
+    seats: dict[tuple[str, str], dict[str, list[Post]]] = {}  # location → role → posts
     for (field, where, role), origin in scope.items():
         if (field, where) in protected:
             continue
-        for post in ctx.view.referrers(Post, field, where):
-            if post.role != role:
-                continue
+        by_role = seats.get((field, where))
+        if by_role is None:  # a location's posts are read once, not once per role
+            by_role = seats[(field, where)] = {}
+            for post in ctx.view.referrers(Post, field, where):
+                by_role.setdefault(post.role, []).append(post)
+        for post in by_role.get(role, ()):
             starts = [h.valid_from for h in listed.get(post.id, ()) if h.valid_from is not None]
             for h in ctx.view.referrers(Holding, "post", post.id):
                 if ctx.batch.has(Holding, h.id) or _end(h) <= last:

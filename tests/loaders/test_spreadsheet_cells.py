@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -10,15 +12,19 @@ import pytest
 from loaders.spreadsheet.cells import (
     CellError,
     clean_text,
+    is_blank,
     parse_code,
     parse_count,
     parse_date,
     parse_key,
     parse_level,
     parse_phone,
+    parse_text,
     parse_tier,
     split_list,
 )
+from loaders.spreadsheet.rows import parse_table
+from loaders.spreadsheet.tables import Table
 from registry.codes import Level
 
 V1 = "451225100201"
@@ -246,3 +252,55 @@ def test_lists() -> None:
         f"{V1}-00{i}" for i in range(1, 6)
     ]
     assert split_list(float(V1)) == [V1]
+
+
+# --- the fast paths give what the full rules give ----------------------------------------------
+
+_WHITE = re.compile(r"\s+")
+
+
+def _clean_slowly(text: str) -> str:
+    return _WHITE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _key_slowly(text: str) -> str:
+    key = _WHITE.sub("", _clean_slowly(text)).lstrip("'")
+    return key[:-2] if key.endswith(".0") and key[:-2].isdigit() else key
+
+
+def test_fast_paths_agree_with_the_full_rules_on_every_basic_plane_character() -> None:
+    """clean_text, is_blank and parse_key skip NFKC and the white-space rules for text that
+    needs neither; over every character of the basic plane, alone and among others, they give
+    exactly what the full rules give."""
+    for point in range(0x10000):
+        if 0xD800 <= point < 0xE000:
+            continue
+        c = chr(point)
+        for text in (c, f"a{c}b", f" {c}", f"{c} ", f"中{c}{c}文", f"{c}\u3000", f"'{c}.0"):
+            assert clean_text(text) == _clean_slowly(text), repr(text)
+            assert is_blank(text) == (_clean_slowly(text) == ""), repr(text)
+            assert parse_key(text) == _key_slowly(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "raw", ["13807781234", "12807781234", "1380778123", "138077812345", "１３８０７７８１２３４"]
+)
+def test_the_plain_mobile_fast_path_agrees_with_the_full_rules(raw: str) -> None:
+    text = _WHITE.sub("", _clean_slowly(raw))
+    full = re.fullmatch(r"(?:\+?86)?(1[3-9]\d{9})", text)
+    if full is None:
+        assert _code(parse_phone, raw) == "PHONE_MALFORMED"
+    else:
+        assert parse_phone(raw) == full.group(1)
+
+
+def test_a_remembered_bad_cell_is_reported_at_every_row() -> None:
+    """Cells are parsed once per distinct text in a column; a bad one is still an issue at
+    each row that holds it, with that row's number and column."""
+    table = Table("s.csv", None, "staff", (1,), {"name": (0, "姓名"), "phone": (1, "电话")})
+    table.rows = [(2, ["甲", "123"]), (3, ["乙", "13807781234"]), (4, ["丙", "123"])]
+    rows = parse_table(table, {"name": parse_text, "phone": parse_phone}, ())
+    found = [(i.code, i.row, i.column) for r in rows for i in r.issues]
+    assert found == [("PHONE_MALFORMED", 2, "电话"), ("PHONE_MALFORMED", 4, "电话")]
+    assert [r.values["phone"] for r in rows] == [None, "13807781234", None]
+    assert rows[0].origin.row == 2 and rows[2].origin.row == 4
