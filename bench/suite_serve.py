@@ -42,6 +42,8 @@ class GcLog:
 
     def __init__(self) -> None:
         self._start = 0.0
+        self._cpu_start = 0.0
+        self.max_cpu_ms = 0.0  # CPU time of the longest collection (without preemption)
         self.since = time.monotonic()
         self.count = 0
         self.total_ms = 0.0
@@ -53,8 +55,10 @@ class GcLog:
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._start = time.perf_counter()
+            self._cpu_start = time.thread_time()
             return
         ms = (time.perf_counter() - self._start) * 1000
+        self.max_cpu_ms = max(self.max_cpu_ms, (time.thread_time() - self._cpu_start) * 1000)
         self.count += 1
         self.total_ms += ms
         self.max_ms = max(self.max_ms, ms)
@@ -70,6 +74,7 @@ class GcLog:
             "collections": self.count,
             "total_ms": round(self.total_ms, 3),
             "max_pause_ms": round(self.max_ms, 3),
+            "max_pause_cpu_ms": round(self.max_cpu_ms, 3),
             "max_pause_ms_by_generation": {
                 k: round(v, 3) for k, v in self.max_by_generation.items()
             },

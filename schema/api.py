@@ -8,18 +8,20 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.audit import AuditQuery
 from schema.coverage import CoverageQuery
 from schema.errors import error_code
+from schema.execution import FastExecutionContext
 from schema.geo import GeoQuery
 from schema.guards import Guard, Limits
 from schema.lookups import LookupQuery
 from schema.mutations import Mutation
 from schema.routing import RoutingQuery
+from schema.validation_cache import DocumentValidationCache
 
 __all__ = ["SDL_PATH", "Query", "build_schema", "schema"]
 
@@ -44,16 +46,18 @@ class GridregSchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits | None = None, **options: Any) -> strawberry.Schema:
-    """A new schema with the request guards (``schema.guards``, rules built once, here) and
-    parser and validation caches (module-level LRU caches shared by every request; the
-    factories only build the per-request extension objects)."""
+    """A new schema with the request guards (``schema.guards``, rules built once, here),
+    parser and validation caches (module-level LRU caches shared by every request, validation
+    keyed by the parsed document's identity; the factories only build the per-request
+    extension objects) and the fast execution of plain fields (``schema.execution``)."""
+    options.setdefault("execution_context_class", FastExecutionContext)
     return GridregSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             Guard.factory(limits or Limits()),
             lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
+            lambda: DocumentValidationCache(maxsize=1024),
         ],
         **options,
     )

@@ -20,8 +20,9 @@ from typing import Any
 
 import anyio
 import orjson
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from cross_web import HTTPException
+from fastapi import BackgroundTasks, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
@@ -60,6 +61,11 @@ class GridregRouter(GraphQLRouter[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def get_sub_response(self, request: Request) -> Response:
+        # the request's own (``post_graphql``), else the one FastAPI injected (GET)
+        sub: Response | None = getattr(request.state, "sub_response", None)
+        return sub if sub is not None else await super().get_sub_response(request)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
@@ -123,7 +129,8 @@ def create_app(
         return Context(store=store, max_page_size=max_page_size, budget=budget, principal=principal)
 
     async def require_credential(request: Request) -> None:
-        await principal_of(request)
+        # the same principal as GraphQL's: the dashboard masks phone numbers by it
+        request.state.principal = await principal_of(request)
 
     app = FastAPI(
         title="gridreg",
@@ -140,6 +147,26 @@ def create_app(
     router.suggestions = limits.suggestions
     if store.remote:
         router.limiter = anyio.CapacityLimiter(workers)
+
+    async def post_graphql(request: Request) -> Response:
+        """POST /graphql: the router's own view, context and errors, without FastAPI's
+        dependency resolution per request (the router still serves GET: GraphiQL)."""
+        context = await get_context(request)
+        sub = Response()
+        del sub.headers["content-length"]
+        sub.status_code = None  # type: ignore[assignment]  # as FastAPI's injected response
+        tasks = BackgroundTasks()
+        context.request, context.response, context.background_tasks = request, sub, tasks
+        request.state.sub_response = sub
+        try:
+            response = await router.run(request=request, context=context, root_value=None)
+        except HTTPException as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+        if tasks.tasks:
+            response.background = tasks
+        return response
+
+    app.add_route("/graphql", post_graphql, methods=["POST"], include_in_schema=False)
     app.include_router(router, prefix="/graphql")
     app.mount("/graphiql/static", StaticFiles(directory=STATIC_DIR), name="graphiql-static")
     app.include_router(

@@ -73,7 +73,10 @@ class Seat:
 
     @staticmethod
     def of(s: q.SeatAnswer) -> Seat:
-        return Seat(
+        hit = _SEATS.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
+        seat = Seat(
             role_code=s.role_code,
             status=SeatStatus(s.status),
             post=None if s.post is None else Post.of(s.post),
@@ -82,6 +85,19 @@ class Seat:
             inherited_holders=[Person.of(p) for p in s.inherited_holders],
             found=s.found,
         )
+        if len(_SEATS) >= MAX_SEATS:
+            _SEATS.clear()
+        _SEATS[id(s)] = (s, seat)
+        return seat
+
+
+#: Most converted seats kept. ``responsible_for`` shares its seat answers between calls until
+#: the data changes (most requests share their centres' and upper grids' seats), so their
+#: conversions are kept by the identity of the answer; each entry keeps its answer alive, so an
+#: identity is never reused while cached, and a write makes new answers. Nothing here depends
+#: on the caller: phone numbers are masked per request by ``Person.phone``.
+MAX_SEATS = 10_000
+_SEATS: dict[int, tuple[q.SeatAnswer, Seat]] = {}
 
 
 @strawberry.type(description="One tier of responsibility, most local first.")
@@ -195,11 +211,20 @@ class Responsibility:
         description="True for an emergency: the nearest force comes first, paperwork later."
     )
     tiers: list[ResponsibleTier]
-    escalation: list[EscalationStep]
-    alliance_partners: list[AlliancePartner]
-    location: Location | None = strawberry.field(
-        description="For a point: where it lies (status, candidates, nearest grids)."
-    )
+    answer: strawberry.Private[q.Responsibility]
+
+    # escalation, partners and location are converted only when a request selects them
+    @strawberry.field
+    def escalation(self) -> list[EscalationStep]:
+        return [EscalationStep.of(s) for s in self.answer.escalation]
+
+    @strawberry.field
+    def alliance_partners(self) -> list[AlliancePartner]:
+        return [AlliancePartner.of(p) for p in self.answer.alliance_partners]
+
+    @strawberry.field(description="For a point: where it lies (status, candidates, nearest grids).")
+    def location(self) -> Location | None:
+        return None if self.answer.location is None else Location.of(self.answer.location)
 
     @staticmethod
     def of(ans: q.Responsibility) -> Responsibility:
@@ -211,9 +236,7 @@ class Responsibility:
             time_limit_minutes=ans.time_limit_minutes,
             emergency=ans.emergency,
             tiers=[ResponsibleTier.of(t) for t in ans.tiers],
-            escalation=[EscalationStep.of(s) for s in ans.escalation],
-            alliance_partners=[AlliancePartner.of(p) for p in ans.alliance_partners],
-            location=None if ans.location is None else Location.of(ans.location),
+            answer=ans,
         )
 
 

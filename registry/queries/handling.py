@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from registry.codes import LEVEL_ORDER, Level
 from registry.errors import NotFound
@@ -42,7 +43,7 @@ from registry.model import (
     Place,
     in_force,
 )
-from registry.queries.hierarchy import MAX_DEPTH, ancestor_at_level, ancestors
+from registry.queries.hierarchy import MAX_DEPTH, ancestors
 from registry.store.base import GraphStore
 
 __all__ = [
@@ -131,9 +132,15 @@ def serving_orgs(store: GraphStore, chain: list[Place], at: date) -> list[Organi
     return out
 
 
-def _below(store: GraphStore, org: Organization, top: str) -> bool:
+def _below(store: GraphStore, org: Organization, top: str, shared: dict[Any, Any]) -> bool:
     """True when ``org`` is ``top`` or belongs to it (through ``parent`` links)."""
-    return org.code == top or any(a.code == top for a in ancestors(store, Organization, org.code))
+    if org.code == top:
+        return True
+    key = ("below", org.code, top)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = any(a.code == top for a in ancestors(store, Organization, org.code))
+    return bool(found)
 
 
 def locality(level: Level | None) -> int:
@@ -142,18 +149,27 @@ def locality(level: Level | None) -> int:
 
 
 def handlers_for(
-    store: GraphStore, rule: CategoryRule, place: str, at: date
+    store: GraphStore,
+    rule: CategoryRule,
+    place: str,
+    at: date,
+    shared: dict[Any, Any] | None = None,
 ) -> list[tuple[Handling, Organization, str]]:
     """The organizations acting on ``rule`` for ``place``: (rule, organization, how found).
 
     ``found`` is ``handling`` (the rule names the organization), ``unit`` (its unit at the
     rule's level) or ``kind`` (an organization of the rule's kind at its level).
+
+    ``shared`` keeps facts about organizations (where they serve, what they belong to) between
+    calls; the caller must empty it whenever the data changes.
     """
     the_place = store.get(Place, place)
     if the_place is None or not rule.handlers:
         return []
+    shared = {} if shared is None else shared
     chain = [the_place, *ancestors(store, Place, place)]
-    county = ancestor_at_level(store, place, Level.COUNTY)
+    chain_codes = frozenset(p.code for p in chain)
+    county = next((p for p in chain if p.level is Level.COUNTY), None)
     serving: list[Organization] | None = None
     out: list[tuple[Handling, Organization, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -168,7 +184,7 @@ def handlers_for(
         if h.organization and (named is None or not in_force(named, at)):
             continue
         if h.level is None and named is not None:
-            if _serves_county(store, named, the_place, county, at):
+            if _serves_county(store, named, chain_codes, county, at, shared):
                 add(h, named, "handling")
             continue
         if serving is None:
@@ -178,28 +194,48 @@ def handlers_for(
             for o in serving
             if (h.org_kind is None or o.kind is h.org_kind)
             and (h.level is None or org_level(store, o) is h.level)
-            and (named is None or _below(store, o, named.code))
+            and (named is None or _below(store, o, named.code, shared))
         ]
         if h.level is None and units:  # a kind without a level: the most local ones
             best = max(locality(org_level(store, o)) for o in units)
             units = [o for o in units if locality(org_level(store, o)) == best]
         for unit in sorted(units, key=lambda o: o.code):
             add(h, unit, "unit" if named is not None else "kind")
-        if not units and named is not None and _serves_county(store, named, the_place, county, at):
+        if (
+            not units
+            and named is not None
+            and _serves_county(store, named, chain_codes, county, at, shared)
+        ):
             add(h, named, "handling")
     return out
 
 
 def _serves_county(
-    store: GraphStore, org: Organization, place: Place, county: Place | None, at: date
+    store: GraphStore,
+    org: Organization,
+    chain: frozenset[str],
+    county: Place | None,
+    at: date,
+    shared: dict[Any, Any],
 ) -> bool:
-    """A named organization serves ``place``: by jurisdiction if it has one, else by county."""
-    areas = [j for j in store.referrers(Jurisdiction, "organization", org.code) if in_force(j, at)]
+    """A named organization serves the place whose chain (the place and its ancestors) is
+    ``chain``: by jurisdiction if it has one, else by being in the place's county."""
+    key = ("areas", org.code, at)
+    areas = shared.get(key)
+    if areas is None:
+        areas = shared[key] = frozenset(
+            j.place
+            for j in store.referrers(Jurisdiction, "organization", org.code)
+            if in_force(j, at)
+        )
     if areas:
-        chain = {place.code, *(p.code for p in ancestors(store, Place, place.code))}
-        return any(j.place in chain for j in areas)
+        return not areas.isdisjoint(chain)
     if county is None:
         return False
-    return org.place == county.code or any(
-        a.code == county.code for a in ancestors(store, Place, org.place)
-    )
+    county_key = ("in_county", org.code, county.code)
+    inside = shared.get(county_key)
+    if inside is None:
+        inside = shared[county_key] = org.place == county.code or any(
+            a.code == county.code for a in ancestors(store, Place, org.place)
+        )
+    return bool(inside)

@@ -34,6 +34,7 @@ shared centres; on a remote store one prefetch for all items).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,7 @@ from registry.queries.hierarchy import ancestors, covered_places, lowest_coverin
 from registry.queries.locate import Location, locate
 from registry.queries.seats import SeatAnswer, seats_at
 from registry.store.base import GraphStore
+from registry.store.embedded_store import EmbeddedStore
 
 __all__ = [
     "MAX_BATCH",
@@ -143,16 +145,52 @@ class RoutingRequest:
     near_metres: float = 50.0
 
 
-class _Memo:
-    """Results shared by the requests of one call."""
+#: Most shared results kept per store between writes (the memo is emptied when it is full).
+SHARED_MEMO_SIZE = 50_000
 
-    def __init__(self) -> None:
+
+class _Memo:
+    """Results shared by the requests of one call, or by every call on an in-process store
+    while its data version stays ``version`` (``_memo_for``)."""
+
+    def __init__(self, version: int | None = None) -> None:
+        self.version = version
         self._values: dict[tuple[Any, ...], Any] = {}
 
+    @property
+    def values(self) -> dict[Any, Any]:
+        """The results themselves (for ``handlers_for``'s facts about organizations)."""
+        return self._values
+
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        if key not in self._values:
-            self._values[key] = make()
-        return self._values[key]  # type: ignore[no-any-return]
+        try:
+            return self._values[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value = make()
+        if len(self._values) >= SHARED_MEMO_SIZE:
+            self._values.clear()
+        self._values[key] = value
+        return value
+
+
+_SHARED: weakref.WeakKeyDictionary[GraphStore, _Memo] = weakref.WeakKeyDictionary()
+
+
+def _memo_for(store: GraphStore) -> _Memo:
+    """The memo of a call. On an in-process store, the results that depend only on what the
+    key names (a category's rule, an organization's, a grid's or a village's seats, escalation
+    steps, alliance partners) are shared by every call until the next write changes the data
+    version (most requests share their centres, departments and upper grids). Other stores get
+    a memo per call: Neo4j's reads come from one prefetch per call, and asking its data version
+    would cost a round trip."""
+    if not isinstance(store, EmbeddedStore):  # its data version is a counter in memory
+        return _Memo()
+    version = store.data_version()
+    memo = _SHARED.get(store)
+    if memo is None or memo.version != version:
+        memo = _SHARED[store] = _Memo(version)
+    return memo
 
 
 def responsible_for(
@@ -168,10 +206,11 @@ def responsible_for(
     request = RoutingRequest(place, grid, point, category, at, near_metres)
     _check(request)
     location = _locate(store, request)
+    memo = _memo_for(store)
     prefetch = getattr(store, "prefetch_responsible", None)
     if prefetch is not None:  # a remote store fetches everything read below at once
         store = prefetch(*_prefetch_key(request, location))
-    return _answer(store, request, _Memo(), location)
+    return _answer(store, request, memo, location)
 
 
 def responsible_many(
@@ -204,10 +243,10 @@ def responsible_many(
         except GridregError as exc:
             out[i] = exc
     valid = list(located)
+    memo = _memo_for(store)
     prefetch = getattr(store, "prefetch_responsible_many", None)
     if prefetch is not None:
         store = prefetch([_prefetch_key(requests[i], located[i]) for i in valid])
-    memo = _Memo()
     for i in valid:
         if spent is not None and spent():
             out[i] = TimeBudgetExceeded(f"request {i}: the time budget ran out", [str(i)])
@@ -315,7 +354,8 @@ def _tiers(
     seen: set[str] = set()
     for g in grids:
         seen.add(g.code)
-        local.append((TierKind.GRID, grid_found, {"grid": g, "seats": _grid_seats(store, g, at)}))
+        seats = memo.get(("grid", g.code, at), partial(_grid_seats, store, g, at))
+        local.append((TierKind.GRID, grid_found, {"grid": g, "seats": seats}))
     for g in grids:
         for up in ancestors(store, Grid, g.code):
             if up.code not in seen and in_force(up, at):
@@ -352,7 +392,7 @@ def _tiers(
                 )
     handling: list[tuple[TierKind, str, dict[str, Any]]] = []
     if rule is not None and the_place is not None:
-        acting = handlers_for(store, rule, the_place.code, at)
+        acting = handlers_for(store, rule, the_place.code, at, memo.values)
         if rule.emergency:  # nearest force first
             acting.sort(key=lambda x: -locality(org_level(store, x[1])))
         for h, org, found in acting:
