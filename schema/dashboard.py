@@ -28,6 +28,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from registry.auth import mask_phone
 from registry.codes import Level
 from registry.errors import BackendUnavailable, GridregError, InvalidInput, NotFound
 from registry.model import (
@@ -287,8 +288,17 @@ def _scopes(
     return out
 
 
-def gather_place(store: GraphStore, code: str, at: date, template: str | None = None) -> PlacePage:
+def gather_place(
+    store: GraphStore,
+    code: str,
+    at: date,
+    template: str | None = None,
+    personal: bool = False,
+) -> PlacePage:
     """Everything the drill-down page of place ``code`` shows at ``at``.
+
+    Holders are shown with their phone numbers, masked (``138****1234``) unless ``personal``
+    (the caller's role may see personal data, as in GraphQL: ``Principal.sees_personal_data``).
 
     Statuses come from the coverage report of the place's county (the report the county's
     dashboard shows; a place above the county level reports on itself), restricted to the
@@ -306,7 +316,7 @@ def gather_place(store: GraphStore, code: str, at: date, template: str | None = 
     subjects = {p.code for p in region.places} | {g.code for g in region.grids}
     entries = [e for e in report.entries if e.subject in subjects]
     here = [e for e in entries if e.subject == code and e.subject_kind == "place"]
-    seats = _seat_rows(view, code, at, here, report.expiring_days)
+    seats = _seat_rows(view, code, at, here, report.expiring_days, personal)
 
     status = _grid_statuses(report.entries)  # grids covering the place may lie outside
     grids = sorted(region.grids, key=lambda g: g.code)
@@ -336,8 +346,20 @@ def gather_place(store: GraphStore, code: str, at: date, template: str | None = 
     )
 
 
+def _holder(person: Person, personal: bool) -> str:
+    """A holder as the page shows it: the name and, if recorded, the phone number (masked for
+    callers who may not see personal data)."""
+    phone = person.phone if personal else mask_phone(person.phone)
+    return f"{person.name}（{phone}）" if phone else person.name
+
+
 def _seat_rows(
-    store: GraphStore, code: str, at: date, entries: Sequence[CoverageEntry], expiring_days: int
+    store: GraphStore,
+    code: str,
+    at: date,
+    entries: Sequence[CoverageEntry],
+    expiring_days: int,
+    personal: bool = False,
 ) -> list[SeatRow]:
     """The seats of a place: required roles first (with their status per seat), then others."""
     posts = [p for p in store.referrers(Post, "place", code) if in_force(p, at)]
@@ -361,7 +383,7 @@ def _seat_rows(
                 role_name=names.get(s.role_code, s.role_code),
                 post=s.post.id if s.post else None,
                 label=s.post.label if s.post else "",
-                holders=tuple(p.name for p in s.holders),
+                holders=tuple(_holder(p, personal) for p in s.holders),
                 status=_seat_status(s, bool(ends), bool(ended)),
                 required=required.get(s.role_code),
                 term_ends=min(ends) if ends else None,
@@ -500,7 +522,9 @@ def dashboard_router() -> APIRouter:
             day = _day(at)
 
             def work() -> tuple[str, float]:
-                data = gather_place(store, code, day, template or None)
+                principal = getattr(request.state, "principal", None)  # none: masked
+                personal = principal is not None and principal.sees_personal_data
+                data = gather_place(store, code, day, template or None, personal)
                 gathered = (time.perf_counter() - started) * 1000
                 return render_place(data, template or None), gathered
 
