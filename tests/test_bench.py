@@ -1,7 +1,8 @@
 """``bench.neo4j_concurrency`` runs end to end in smoke mode on a Neo4j server of its own
 (``--start-neo4j``: the benchmark erases its store, so never the suite's shared server) and
 prints the JSON document it promises, every response validated; so does ``bench.routing_batch``
-(embedded store and HTTP, no Neo4j). Timings and ratios are the benchmarks' to report, never
+(embedded store and HTTP, no Neo4j), and ``bench.soak`` (the served city under steady load,
+here a county for seconds). Timings and ratios are the benchmarks' to report, never
 asserted here."""
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def test_coverage_benchmark_smoke() -> None:
     for name in ("coverage", "territory", "workload", "structure", "reach"):
         assert one["reports"][name]["ms"] > 0 and name in doc["per_node_growth_smallest_to_largest"]
     assert isinstance(doc["targets"]["demo_county_coverage_under_100_ms"], bool)
+    assert one["coverage_after_write_ms"] > 0 and two["coverage_after_write_ms"] > 0
 
 
 def test_suite_benchmark_smoke() -> None:
@@ -135,3 +137,21 @@ def test_import_rate_benchmark_smoke() -> None:
     assert result["issues"] == 0 and result["rows"] > 3000
     assert result["written"] > result["rows"]  # persons, posts and holdings
     assert result["rows_per_second"] > 0 and result["baseline_csv_reader_rows_per_second"] > 0
+    assert result["reimport_changes_nothing"] is True  # the same file again writes nothing
+    assert result["rows_per_cpu_second"] > 0 and result["runs_rows_per_second"]
+
+
+def test_soak_benchmark_smoke() -> None:
+    doc = _bench("bench.soak", "--smoke")
+
+    assert set(doc) >= {"machine", "settings", "setup", "windows", "totals", "memory", "verdict"}
+    assert doc["settings"]["smoke"] is True and doc["settings"]["connections"] == 16
+    assert doc["setup"]["answers_checked_against_inprocess"] == doc["settings"]["distinct_requests"]
+    assert len(doc["windows"]) == 2
+    for window in doc["windows"]:
+        assert window["requests"] > 0 and window["ok"] == window["requests"], window
+        assert window["errors"] == 0 and window["p99_ms"] >= window["p50_ms"] > 0, window
+    assert doc["totals"]["requests"] == sum(w["requests"] for w in doc["windows"])
+    verdict = doc["verdict"]
+    assert verdict["errors"] == 0 and verdict["zero_errors"] and verdict["service_alive_at_end"]
+    assert isinstance(verdict["p99_stable"], bool) and isinstance(verdict["met"], bool)
