@@ -193,6 +193,43 @@ def _memo_for(store: GraphStore) -> _Memo:
     return memo
 
 
+#: Answers kept per remote store (``responsible_for`` of a place or grid), with the data version
+#: they were read at; each call asks the server whether that is still its version.
+KEPT_ANSWERS = 2048
+_ANSWERS: weakref.WeakKeyDictionary[GraphStore, dict[tuple[Any, ...], tuple[int, Responsibility]]]
+_ANSWERS = weakref.WeakKeyDictionary()
+
+
+def _remote_answer(
+    store: GraphStore, request: RoutingRequest, memo: _Memo
+) -> Responsibility | None:
+    """The answer of a place or grid request on a store that can prefetch conditionally
+    (``prefetch_responsible_unless``), in one round trip: the answer kept for the request when
+    the server's data version is still the one it was read at (so it holds across processes
+    and hosts: any write anywhere changes the version), else a fresh one (kept when no write
+    committed while it was read). None when the store cannot."""
+    prefetch = getattr(store, "prefetch_responsible_unless", None)
+    if prefetch is None:
+        return None
+    answers = _ANSWERS.get(store)
+    if answers is None:
+        answers = _ANSWERS[store] = {}
+    at = request.at or today()  # the key's date is the answer's, even across midnight
+    request = RoutingRequest(request.place, request.grid, None, request.category, at)
+    key = (request.place, request.grid, request.category, at)
+    kept = answers.get(key)
+    view = prefetch(kept[0] if kept else -2, *_prefetch_key(request, None))
+    if view is None:  # still the version the kept answer was read at
+        assert kept is not None
+        return kept[1]
+    answer = _answer(view, request, memo, None)
+    if view.version is not None:
+        if len(answers) >= KEPT_ANSWERS:  # about 16 KB each at county scale: some 35 MB
+            answers.clear()
+        answers[key] = (view.version, answer)
+    return answer
+
+
 def responsible_for(
     store: GraphStore,
     place: str | None = None,
@@ -207,6 +244,10 @@ def responsible_for(
     _check(request)
     location = _locate(store, request)
     memo = _memo_for(store)
+    if location is None:
+        kept = _remote_answer(store, request, memo)
+        if kept is not None:
+            return kept
     prefetch = getattr(store, "prefetch_responsible", None)
     if prefetch is not None:  # a remote store fetches everything read below at once
         store = prefetch(*_prefetch_key(request, location))

@@ -29,10 +29,10 @@ from registry.model import KINDS
 __all__ = [
     "AUDIT_READ",
     "AUDIT_WRITE",
+    "BUMP_SEQ",
     "DATA_VERSION",
     "ENSURE_LOCK",
     "ERASE_BATCH",
-    "KEEP_SEQ",
     "LOCK",
     "PING",
     "REGION_NEIGHBOURHOOD",
@@ -118,8 +118,9 @@ LOCK = (
 #: The data version: the write lock's sequence (every committed write increments it). -1 when
 #: the lock is missing (erased by another process and not yet put back).
 DATA_VERSION = "OPTIONAL MATCH (l:GridregLock {name: 'write'}) RETURN coalesce(l.seq, -1) AS seq"
-#: After an erase, the sequence continues where it was, so data versions never repeat.
-KEEP_SEQ = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = CASE WHEN l.seq < $seq THEN $seq ELSE l.seq END"
+#: An erase moves the data version on before and after it (the lock itself is never erased), so
+#: a version never repeats and answers kept at any earlier version are never taken as current.
+BUMP_SEQ = "MATCH (l:GridregLock {name: 'write'}) SET l.seq = l.seq + 1"
 
 AUDIT_WRITE = (
     "CREATE (:AuditEntry {id: $id, write_id: $write_id, at: $at, actor: $actor, "
@@ -143,7 +144,7 @@ TOKEN_REVOKE = (
 )
 #: Test and admin helper: delete everything gridreg stored, a batch at a time.
 ERASE_BATCH = (
-    "MATCH (n) WHERE n:GridregLock OR n:AuditEntry OR n:GridregToken "
+    "MATCH (n) WHERE n:AuditEntry OR n:GridregToken "
     "OR any(l IN labels(n) WHERE l IN $labels) "
     "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 )
@@ -210,7 +211,17 @@ def ancestors(kind: str) -> str:
 #: ``prefetch_responsible_many``) claims the ``referrers`` answers this statement fetches in
 #: full. A read the prefetch misses still answers correctly (it goes to the store), and the
 #: conformance tests count round trips (one per ``responsible_for``).
+#:
+#: ``$known`` is a data version the caller holds answers for: when the server's data version
+#: is still ``$known`` the statement returns no row and reads nothing else (pass -2 to always
+#: fetch). The row carries the data version read first (``version_before``) and whether it is
+#: still the version when the statement ends (``unchanged``): then no write committed while the
+#: statement read, so what it read is that version's data.
 RESPONSIBLE_NEIGHBOURHOOD = """
+// 0. The data version (the write lock's sequence): nothing more when it is still $known.
+OPTIONAL MATCH (lock:GridregLock {name: 'write'})
+WITH coalesce(lock.seq, -1) AS version_before
+WHERE version_before <> $known
 // 1. What was asked for (a key that matches nothing is reported missing by its absence).
 CALL () {
   UNWIND $places AS k
@@ -401,7 +412,9 @@ RETURN {
   [x IN asked_grids | x.key] AS grids_found,
   [x IN asked_categories | x.key] AS categories_found,
   [x IN chain | x.key] AS chain_keys,
-  [x IN partners | x.key] AS partner_keys
+  [x IN partners | x.key] AS partner_keys,
+  version_before,
+  COUNT { MATCH (l:GridregLock {name: 'write'}) WHERE l.seq = version_before } > 0 AS unchanged
 """
 
 #: Everything the planners' reports read for a region, in one round trip and one row (no row

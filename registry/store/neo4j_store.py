@@ -648,12 +648,12 @@ class Neo4jStore(_CypherReads):
 
     def erase_all_data(self) -> None:
         """Delete every record and audit entry (tests and administrators only)."""
-        seq = self.data_version()
+        self._run(cypher.ENSURE_LOCK, {}, write=True)
+        self._run(cypher.BUMP_SEQ, {}, write=True)
         params = {"labels": _LABELS, "limit": 20000}
         while self._run(cypher.ERASE_BATCH, params, write=True)[0]["deleted"]:
             pass
-        self._run(cypher.ENSURE_LOCK, {}, write=True)
-        self._run(cypher.KEEP_SEQ, {"seq": seq + 1}, write=True)
+        self._run(cypher.BUMP_SEQ, {}, write=True)
 
     def close(self) -> None:
         self.driver.close()
@@ -665,6 +665,18 @@ class Neo4jStore(_CypherReads):
     ) -> PrefetchView:
         """Everything ``responsible_for`` reads for one request, fetched in one round trip."""
         return self.prefetch_responsible_many([(place, grid, category)])
+
+    def prefetch_responsible_unless(
+        self, known: int, place: str | None, grid: str | None, category: str | None
+    ) -> PrefetchView | None:
+        """``prefetch_responsible``, or None when the data version is still ``known`` (the
+        caller's answers of that version stand): one round trip either way. The view's
+        ``version`` is the data version it holds, or None when a write committed while it was
+        read (its records may mix two versions)."""
+        view = PrefetchView(self)
+        if not self._prefetch_responsible_into(view, [(place, grid, category)], {}, known):
+            return None
+        return view
 
     def prefetch_responsible_many(
         self, keys: Sequence[tuple[str | None, str | None, str | None]]
@@ -684,6 +696,8 @@ class Neo4jStore(_CypherReads):
         seen: dict[str, set[str]] = {}
         for i in range(0, len(requests), RESPONSIBLE_CHUNK):
             self._prefetch_responsible_into(view, requests[i : i + RESPONSIBLE_CHUNK], seen)
+        if len(requests) > RESPONSIBLE_CHUNK:  # read by several statements
+            view.version = None
         return view
 
     def _prefetch_responsible_into(
@@ -691,16 +705,26 @@ class Neo4jStore(_CypherReads):
         view: PrefetchView,
         requests: Sequence[tuple[str | None, str | None, str | None]],
         seen: dict[str, set[str]],
-    ) -> None:
+        unless: int = -2,
+    ) -> bool:
         """One ``RESPONSIBLE_NEIGHBOURHOOD`` round trip for ``requests``, added to ``view``
         (records whose keys are in ``seen``, added by an earlier chunk, are not decoded again).
+        False, with nothing added, when the data version is still ``unless``.
         """
         places = sorted({p for p, _, _ in requests if p is not None})
         grids = sorted({g for _, g, _ in requests if g is not None})
         categories = sorted({c for _, _, c in requests if c is not None})
-        row = self._one(
-            cypher.RESPONSIBLE_NEIGHBOURHOOD, places=places, grids=grids, categories=categories
+        rows = self._stream(
+            cypher.RESPONSIBLE_NEIGHBOURHOOD,
+            places=places,
+            grids=grids,
+            categories=categories,
+            known=unless,
         )
+        if not rows:
+            return False
+        row = rows[0]
+        view.version = row["version_before"] if row["unchanged"] else None
         found: dict[str, list[dict[str, Any]]] = row["found"]
         for kind, props in found.items():
             known = seen.setdefault(kind, set())
@@ -737,6 +761,7 @@ class Neo4jStore(_CypherReads):
         view.missing(Role, sorted(codes - set(keys(Role))))
         named = {m["alliance"] for m in found[Membership.KIND]}
         view.missing(Alliance, sorted(named - set(keys(Alliance))))
+        return True
 
     def prefetch_coverage(self, scope: str) -> PrefetchView:
         """Everything the planners' reports (``coverage_report``, ``territory_report``,

@@ -44,6 +44,8 @@ class PrefetchView(GraphStore):
         self.base = base
         self.url = base.url
         self.misses = 0
+        #: The data version the records were read at, when the filler knows it (else None).
+        self.version: int | None = None
         self._records: dict[str, dict[str, AnyRecord | None]] = {}
         self._complete: dict[tuple[str, str], set[str]] = {}
         self._index: dict[tuple[str, str], dict[str, list[AnyRecord]] | None] = {}

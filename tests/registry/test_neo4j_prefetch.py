@@ -9,6 +9,7 @@ it is not set); the reference is the in-memory store holding the same demo.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -265,3 +266,32 @@ def test_a_batch_of_points_costs_the_version_checks_and_one_prefetch(
     assert neo4j.round_trips - before <= len(requests) + 1
     for got, expected in zip(answers, responsible_many(reference, requests), strict=True):
         assert got == expected
+
+
+# --- answers kept per data version ------------------------------------------------------------
+
+
+def test_a_repeated_request_is_kept_until_any_process_writes(
+    neo4j: Neo4jStore, reference: GraphStore
+) -> None:
+    village = next(p for p in neo4j.scan(Place) if p.level is Level.VILLAGE)
+
+    def ask() -> Responsibility:
+        return responsible_for(neo4j, place=village.code, category="C3.1", at=DEMO_TODAY)
+
+    first = ask()
+    again, cost = costed(neo4j, ask)
+    assert cost == 1 and again is first  # the server's data version is unchanged: kept
+    other = Neo4jStore(neo4j_url())  # another process or host writing to the same server
+    try:
+        other.apply([dataclasses.replace(village, name=village.name + "（新）")])
+        renamed, cost = costed(neo4j, ask)
+        assert cost == 1 and renamed is not first
+        assert renamed.place is not None and renamed.place.name == village.name + "（新）"
+        other.apply([village])
+        back = ask()
+        assert back.place == village
+        expected = responsible_for(reference, place=village.code, category="C3.1", at=DEMO_TODAY)
+        assert_same(back, expected, village.code)
+    finally:
+        other.close()

@@ -360,3 +360,15 @@ def test_cypher_statements_interpolate_only_known_kinds() -> None:
         with pytest.raises(KeyError):
             make("Place) DETACH DELETE (n")
         assert ":Place" in make("place")
+
+
+def test_neo4j_erase_moves_the_data_version_on_and_keeps_the_lock(neo4j: Neo4jStore) -> None:
+    """Versions never repeat across an erase, so answers kept at an earlier version (of the data
+    before the erase) are never taken as current; the lock is never deleted, so no reader sees the
+    version fall back to 0 in the middle."""
+    neo4j.apply([Person(id="P1", name="张三")])
+    before = neo4j.data_version()
+    neo4j.erase_all_data()
+    assert neo4j.data_version() >= before + 2
+    assert _state(neo4j) == {kind: [] for kind in KINDS}
+    assert "GridregLock" not in cypher.ERASE_BATCH
