@@ -28,10 +28,8 @@ True
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingOf
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -51,6 +49,7 @@ from loaders.spreadsheet.places import build_places, check_places, wanted_places
 from loaders.spreadsheet.staff import LOCATIONS, Roles, Seat, build_staff, seats_of, wanted_persons
 from loaders.spreadsheet.terms import check_terms, end_holdings, protected_locations
 from registry.errors import GridregError, InvalidInput, InvariantViolation
+from registry.gcpause import gc_paused
 from registry.model import (
     KINDS,
     AnyRecord,
@@ -189,24 +188,6 @@ def _sort_issues(issues: list[ImportIssue], inputs: Inputs) -> list[ImportIssue]
     return sorted(issues, key=key)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while an import builds or writes its records.
-
-    An import allocates a few objects per cell and keeps most of them to the end, so every
-    collection would walk a heap that only grows (and the collector's thresholds make that
-    several walks per import). Nothing is lost: the import's objects are freed by reference
-    counting as usual, and the collector resumes (and runs when due) afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def plan_import(
     store: GraphStore,
     paths: Sequence[str | Path],
@@ -221,7 +202,7 @@ def plan_import(
     the files hold (default today: ended terms end the day before); ``crs`` the coordinate
     system of GeoJSON files that declare none (``WGS84`` or ``GCJ02``).
     """
-    with _no_cyclic_gc():
+    with gc_paused():
         return _plan(store, paths, mapping, effective, crs, progress)
 
 
@@ -324,7 +305,7 @@ def apply_import(
             ]
         )
     try:
-        with _no_cyclic_gc():
+        with gc_paused():
             return store.apply(plan.writes, actor=actor, operation="import", reason=reason)
     except (InvariantViolation, InvalidInput) as exc:
         raise ImportRefused([_locate(exc, plan, first)]) from exc

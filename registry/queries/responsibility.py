@@ -58,7 +58,6 @@ from registry.queries.hierarchy import ancestors, covered_places, lowest_coverin
 from registry.queries.locate import Location, locate
 from registry.queries.seats import SeatAnswer, seats_at
 from registry.store.base import GraphStore
-from registry.store.embedded_store import EmbeddedStore
 
 __all__ = [
     "MAX_BATCH",
@@ -151,10 +150,9 @@ SHARED_MEMO_SIZE = 50_000
 
 class _Memo:
     """Results shared by the requests of one call, or by every call on an in-process store
-    while its data version stays ``version`` (``_memo_for``)."""
+    until its next write (``_memo_for``)."""
 
-    def __init__(self, version: int | None = None) -> None:
-        self.version = version
+    def __init__(self) -> None:
         self._values: dict[tuple[Any, ...], Any] = {}
 
     @property
@@ -174,22 +172,17 @@ class _Memo:
         return value
 
 
-_SHARED: weakref.WeakKeyDictionary[GraphStore, _Memo] = weakref.WeakKeyDictionary()
-
-
 def _memo_for(store: GraphStore) -> _Memo:
-    """The memo of a call. On an in-process store, the results that depend only on what the
-    key names (a category's rule, an organization's, a grid's or a village's seats, escalation
-    steps, alliance partners) are shared by every call until the next write changes the data
-    version (most requests share their centres, departments and upper grids). Other stores get
-    a memo per call: Neo4j's reads come from one prefetch per call, and asking its data version
-    would cost a round trip."""
-    if not isinstance(store, EmbeddedStore):  # its data version is a counter in memory
+    """The memo of a call. On a store that keeps values derived from its data (``derived``:
+    the in-process store), the results that depend only on what the key names (a category's
+    rule, an organization's, a grid's or a village's seats, escalation steps, alliance partners)
+    are shared by every call until the next write (most requests share their centres,
+    departments and upper grids); the memo is the one value kept there that its users fill.
+    Other stores get a memo per call: Neo4j's reads come from one prefetch per call."""
+    derived = getattr(store, "derived", None)
+    if derived is None:
         return _Memo()
-    version = store.data_version()
-    memo = _SHARED.get(store)
-    if memo is None or memo.version != version:
-        memo = _SHARED[store] = _Memo(version)
+    memo: _Memo = derived(("responsible", "memo"), _Memo)
     return memo
 
 

@@ -116,7 +116,7 @@ LOCK = (
     "RETURN l.seq AS seq, a.id AS done, a.count AS count"
 )
 #: The data version: the write lock's sequence (every committed write increments it). -1 when
-#: the lock is missing (erased by another process and not yet put back).
+#: the lock is missing (deleted by hand; ``erase_all_data`` keeps it).
 DATA_VERSION = "OPTIONAL MATCH (l:GridregLock {name: 'write'}) RETURN coalesce(l.seq, -1) AS seq"
 #: An erase moves the data version on before and after it (the lock itself is never erased), so
 #: a version never repeats and answers kept at any earlier version are never taken as current.

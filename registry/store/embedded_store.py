@@ -278,7 +278,8 @@ class EmbeddedStore(GraphStore):
         write, or with ``reads`` (every kind ``compute`` reads) the next write of one of those
         kinds (a planners' region: its places, grids and coverage change on few writes). Like
         ``referrers``, a value computed while a write was being applied carries the old
-        version and is never served after it. Callers must not change what they get."""
+        version and is never served after it. Callers must not change what they get, except
+        a memo made to be filled with values derived from the same data."""
         version: Hashable = (
             self._version
             if reads is None

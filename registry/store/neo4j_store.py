@@ -504,7 +504,7 @@ class Neo4jStore(_CypherReads):
         already committed."""
         self.round_trips += 1
         lock = tx.run(cypher.LOCK, write_id=write_id).single()
-        if lock is None:  # erased since opening: put the lock back and take it
+        if lock is None:  # deleted since opening (by hand): put the lock back and take it
             tx.run(cypher.ENSURE_LOCK).consume()
             lock = tx.run(cypher.LOCK, write_id=write_id).single(strict=True)
         if lock["done"] is not None:
