@@ -12,6 +12,7 @@ from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema import direct
 from schema.audit import AuditQuery
 from schema.coverage import CoverageQuery
 from schema.errors import error_code
@@ -20,6 +21,7 @@ from schema.geo import GeoQuery
 from schema.guards import Guard, Limits
 from schema.lookups import LookupQuery
 from schema.mutations import Mutation
+from schema.prepared import Preparer
 from schema.routing import RoutingQuery
 from schema.validation_cache import DocumentValidationCache
 
@@ -49,18 +51,24 @@ def build_schema(limits: Limits | None = None, **options: Any) -> strawberry.Sch
     """A new schema with the request guards (``schema.guards``, rules built once, here),
     parser and validation caches (module-level LRU caches shared by every request, validation
     keyed by the parsed document's identity; the factories only build the per-request
-    extension objects) and the fast execution of plain fields (``schema.execution``)."""
+    extension objects), the fast execution of plain fields (``schema.execution``), resolvers
+    called without strawberry's per-call argument conversion where it changes nothing
+    (``schema.direct``) and the preparation of queries for direct execution over HTTP
+    (``schema.prepared``)."""
     options.setdefault("execution_context_class", FastExecutionContext)
-    return GridregSchema(
+    built = GridregSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             Guard.factory(limits or Limits()),
             lambda: ParserCache(maxsize=1024),
             lambda: DocumentValidationCache(maxsize=1024),
+            Preparer,
         ],
         **options,
     )
+    direct.install(built)
+    return built
 
 
 schema = build_schema()

@@ -40,6 +40,7 @@ from schema.errors import format_error
 from schema.explorer import STATIC_DIR, graphiql_html
 from schema.exports import exports_router
 from schema.guards import Budget, Limits
+from schema.prepared import PREPARED, execute_prepared, request_fields
 
 __all__ = ["create_app"]
 
@@ -104,10 +105,12 @@ def create_app(
     workers: int = 32,
     limits: Limits | None = None,
     auth: Authenticator | None = None,
+    prepared: bool = True,
 ) -> FastAPI:
     """The app serving ``store`` (``workers``: concurrent operations on a remote store;
     ``limits``: the request guards, see ``schema.guards``; ``auth``: who may do what, by
-    default anonymous callers are viewers and no JWT is accepted)."""
+    default anonymous callers are viewers and no JWT is accepted; ``prepared``: queries seen
+    before are executed directly, see ``schema.prepared``)."""
     limits = limits or Limits()
     the_schema = default_schema if limits == Limits() else build_schema(limits)
     authenticator = auth or Authenticator()
@@ -158,13 +161,49 @@ def create_app(
         tasks = BackgroundTasks()
         context.request, context.response, context.background_tasks = request, sub, tasks
         request.state.sub_response = sub
-        try:
-            response = await router.run(request=request, context=context, root_value=None)
-        except HTTPException as exc:
-            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+        response = await prepared_response(request, context, sub) if prepared else None
+        if response is None:
+            try:
+                response = await router.run(request=request, context=context, root_value=None)
+            except HTTPException as exc:
+                return PlainTextResponse(exc.reason, status_code=exc.status_code)
         if tasks.tasks:
             response.background = tasks
         return response
+
+    async def prepared_response(
+        request: Request, context: Context, sub: Response
+    ) -> Response | None:
+        """The answer to a query prepared earlier (``schema.prepared``), or None when the
+        request must go strawberry's way."""
+        headers = request.headers
+        if headers.get("content-type", "").partition(";")[0].strip().lower() != _JSON:
+            return None
+        accept = headers.get("accept")
+        if accept is not None and any(s in accept for s in _STREAMING):
+            return None
+        try:
+            fields = request_fields(orjson.loads(await request.body()))
+        except orjson.JSONDecodeError:
+            return None
+        if fields is None:
+            return None
+        query, variables, name = fields
+        ready = PREPARED.get(the_schema, query, name)
+        if ready is None:
+            return None
+        operation = execute_prepared(the_schema, ready, context, variables)
+        try:
+            if router.limiter is None:
+                result = await operation
+            else:
+                result = await anyio.to_thread.run_sync(
+                    _run_in_thread_loop, operation, limiter=router.limiter
+                )
+        except Exception:  # a query has no side effects: strawberry runs it again, its way
+            return None
+        data = await router.process_result(request, result)
+        return router.create_response(response_data=data, sub_response=sub)
 
     app.add_route("/graphql", post_graphql, methods=["POST"], include_in_schema=False)
     app.include_router(router, prefix="/graphql")
@@ -197,6 +236,11 @@ def create_app(
         return JSONResponse({"status": "ok", "store": _safe_url(store.url), "places": places})
 
     return app
+
+
+_JSON = "application/json"
+#: ``Accept`` values asking for a streamed answer (strawberry's multipart and SSE transports).
+_STREAMING = ("multipart/mixed", "text/event-stream")
 
 
 def _refusal(

@@ -39,10 +39,13 @@ if not any(isinstance(f, RedactExceptions) for f in log.filters):
 
 def error_code(err: GraphQLError) -> str:
     """The stable code for an error: the registry's own, a guard's (QUERY_TOO_DEEP, ...),
-    GRAPHQL_VALIDATION, or INTERNAL."""
+    GRAPHQL_VALIDATION (also for a variable's value its type refuses: graphql-core wraps the
+    scalar's own error), or INTERNAL."""
     original = err.original_error
     if isinstance(original, GridregError):
         return original.code
+    if isinstance(original, GraphQLError):
+        return error_code(original)
     if original is None:
         return guard_code(err.message) or "GRAPHQL_VALIDATION"
     return "INTERNAL"
