@@ -63,7 +63,8 @@ class Prepared(NamedTuple):
 
 
 class PreparedQueries:
-    """Documents of queries that passed parsing, validation and the guards (LRU)."""
+    """Documents of queries that passed parsing, validation and the guards; the oldest is
+    dropped beyond ``maxsize`` (a dropped query is prepared again by its next request)."""
 
     def __init__(self, maxsize: int = 1024) -> None:
         self.maxsize = maxsize
