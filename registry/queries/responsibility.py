@@ -175,7 +175,8 @@ class _Memo:
 def _memo_for(store: GraphStore) -> _Memo:
     """The memo of a call. On a store that keeps values derived from its data (``derived``:
     the in-process store), the results that depend only on what the key names (a category's
-    rule, an organization's, a grid's or a village's seats, escalation steps, alliance partners)
+    rule, an organization's, a grid's or a village's seats, escalation steps, alliance partners,
+    the organizations acting on a category for a place, the counties bordering a place)
     are shared by every call until the next write (most requests share their centres,
     departments and upper grids); the memo is the one value kept there that its users fill.
     Other stores get a memo per call: Neo4j's reads come from one prefetch per call."""
@@ -363,7 +364,10 @@ def _partners(
     if county is None:
         return ()
     province = next((p for p in chain if p.level is Level.PROVINCE), None)
-    neighbours = bordering_counties(store, [p.code for p in chain], at)
+    neighbours = memo.get(
+        ("borders", chain[0].code, at),
+        lambda: bordering_counties(store, [p.code for p in chain], at),
+    )
     functions = rule.functions if rule else None
     return memo.get(
         ("partners", county.code, functions, neighbours, at),
@@ -426,7 +430,12 @@ def _tiers(
                 )
     handling: list[tuple[TierKind, str, dict[str, Any]]] = []
     if rule is not None and the_place is not None:
-        acting = handlers_for(store, rule, the_place.code, at, memo.values)
+        acting = list(  # a copy: sorted below
+            memo.get(
+                ("handlers", rule.category.code, the_place.code, at),
+                lambda: handlers_for(store, rule, the_place.code, at, memo.values),
+            )
+        )
         if rule.emergency:  # nearest force first
             acting.sort(key=lambda x: -locality(org_level(store, x[1])))
         for h, org, found in acting:

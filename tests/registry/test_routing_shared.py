@@ -6,7 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 
-from registry.model import Category, Holding, Jurisdiction, Person, Post
+from registry.model import (
+    Alliance,
+    AllianceFunction,
+    Border,
+    Category,
+    Handling,
+    Holding,
+    Jurisdiction,
+    Level,
+    Membership,
+    Organization,
+    OrgKind,
+    Person,
+    Place,
+    Post,
+)
 from registry.queries.responsibility import Responsibility, responsible_for
 from registry.store import GraphStore
 from registry.testing import SAMPLE_TODAY, sample_records
@@ -84,3 +99,43 @@ def test_a_jurisdiction_of_a_named_organization_shows_in_the_next_answer(
 
 def _names(ans: Responsibility) -> list[str]:
     return [t.subject_name for t in ans.tiers]
+
+
+def test_a_new_border_and_a_new_handler_show_in_the_next_answer(empty_store: GraphStore) -> None:
+    """The counties bordering the place and the organizations acting for it are shared
+    between calls; a border or a handling written after that shows at once."""
+    store = empty_store
+    _seed(store)
+    other = Place(code="522700000000", name="黔南布依族苗族自治州", level=Level.PREFECTURE)
+    county = Place(code="522731000000", name="惠水县", level=Level.COUNTY, parent=other.code)
+    store.apply(
+        [
+            Place(code="520000000000", name="贵州省", level=Level.PROVINCE),
+            dataclasses.replace(other, parent="520000000000"),
+            county,
+            Alliance(code="A-test", name="桂黔联盟", functions=(AllianceFunction.JOINT_PATROL,)),
+            Membership(alliance="A-test", place="451225000000"),
+            Membership(alliance="A-test", place=county.code),
+        ]
+    )
+    before = [_answer(store) for _ in range(2)][1]
+    assert [(p.county.code, p.bordering) for p in before.alliance_partners] == [
+        (county.code, False)
+    ]
+    store.apply([Border(place="451225000000", other=county.code)])
+    after = _answer(store)
+    assert [(p.county.code, p.bordering) for p in after.alliance_partners] == [(county.code, True)]
+    assert "惠水县公安局" not in _names(after)
+    store.apply(
+        [
+            Organization(
+                code="522731-police",
+                name="惠水县公安局",
+                kind=OrgKind.DEPARTMENT,
+                place=county.code,
+            ),
+            Handling(category="C3.1", organization="522731-police"),
+            Jurisdiction(organization="522731-police", place=PLACE),
+        ]
+    )
+    assert "惠水县公安局" in _names(_answer(store))
