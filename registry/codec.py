@@ -142,8 +142,12 @@ def field_names(cls: type[AnyRecord]) -> list[str]:
     return [name for name, *_ in _plan(cls)]
 
 
-def from_row(cls: type[R], row: Mapping[str, Any]) -> R:
-    """Build a record from a row; raise InvalidInput naming the field on a bad value."""
+def from_row(cls: type[R], row: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> R:
+    """Build a record from a row; raise InvalidInput naming the field on a bad value.
+
+    With ``shared`` (a dict kept across calls), equal strings and dates of the records are one
+    object: the first seen is kept in ``shared`` and reused (a store reading many records keeps
+    each reference, role code, label and day once)."""
     values: dict[str, Any] = {}
     for name, conv, nullable, has_default, default in _plan(cls):
         raw = row.get(name)
@@ -156,10 +160,18 @@ def from_row(cls: type[R], row: Mapping[str, Any]) -> R:
                 raise InvalidInput(f"{name}: a value is required", field=name)
             continue
         try:
-            values[name] = conv(raw)
+            value = conv(raw)
         except (ValueError, TypeError) as exc:
             raise InvalidInput(f"{name}: {exc}", field=name) from None
+        if shared is not None and type(value) in _SHAREABLE:
+            value = shared.setdefault(value, value)
+        values[name] = value
     return cls(**values)
+
+
+#: Types ``from_row`` shares (exact types: an enum member is already one object, and ``True``
+#: equals ``1``).
+_SHAREABLE = frozenset({str, date})
 
 
 def _plain(v: Any) -> Any:

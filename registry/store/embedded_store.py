@@ -4,11 +4,29 @@ A write is checked against the invariants, committed to SQLite (WAL, ``synchrono
 only then applied to the in-memory graph and acknowledged. Opening a store rebuilds the graph
 from SQLite. ``memory://`` keeps no file (tests).
 
-Graph layout (a ``networkx.MultiDiGraph``): one node per node record, id ``"<kind>:<key>"``,
-the record in the ``r`` attribute. A reference field of a node record is an edge from the
-record to its target keyed ``"<kind>.<field>"``; a relation record (holding, coverage, ...) is
-an edge from its first reference to its second, keyed ``"<kind>:<key>"``, the record in ``r``.
-Hot paths read networkx's adjacency dicts (``_pred``/``_succ``) directly.
+Graph layout (a ``networkx.MultiDiGraph``): one node per node record, id ``"<kind>:<key>"``.
+A reference field of a node record is an edge from the record to its target keyed
+``"<kind>.<field>"``; a relation record (holding, coverage, ...) is an edge from its first
+reference to its second, keyed ``"<kind>:<key>"``. Records live once, in the per-kind
+dictionaries (``_kinds[kind][key]``): a node's or an edge's record is found from its id or edge
+key, never in networkx attributes. Hot paths read networkx's adjacency (``_pred``/``_succ``)
+directly.
+
+Memory (issue 7: at most 1 KB per graph node) shapes the layout; networkx reads each of these
+read-only mappings like the dict it stands for:
+
+- every node's attributes and every edge's data are one shared empty mapping (``NO_DATA``);
+- a node's successors (or predecessors) are the shared empty mapping when it has none, a
+  ``_Neighbour`` (48 bytes) when it has one, a dict from two on;
+- the key mapping of a pair of nodes joined by one reference edge alone is shared per edge key
+  (``_ONLY``), by one relation edge alone a ``_Relation`` (48 bytes: the edge key is made on
+  demand); a pair joined by more edges gets a dict;
+- each node id string is kept once (``_ids``) and every adjacency entry reuses it; opening a
+  file shares equal strings and dates among the records (``from_row``'s ``shared``), so a
+  reference is the very string of its target's key.
+
+Only ``_apply_memory`` changes the graph: a networkx call that would write through a shared
+mapping fails instead of changing every node.
 
 >>> from registry.model import Place, Level
 >>> s = EmbeddedStore(None)
@@ -19,13 +37,16 @@ Hot paths read networkx's adjacency dicts (``_pred``/``_succ``) directly.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import gc
 import sqlite3
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -93,6 +114,68 @@ def _nid(kind: str, key: str) -> str:
 _REF_EDGES: dict[str, list[tuple[str, str, str]]] = {
     kind: [(f, t, f"{kind}.{f}") for f, t in cls.REFS.items()] for kind, cls in KINDS.items()
 }
+#: The attributes of every node and the data of every edge (records are in ``_kinds``).
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
+#: The adjacency of a node without successors (or without predecessors).
+_NO_NEIGHBOURS: Mapping[str, Mapping[str, Mapping[str, Any]]] = MappingProxyType({})
+#: Per reference-edge key, the key mapping of a pair of nodes joined by that edge alone.
+_ONLY: dict[str, Mapping[str, Mapping[str, Any]]] = {
+    ekey: MappingProxyType({ekey: NO_DATA}) for refs in _REF_EDGES.values() for _, _, ekey in refs
+}
+
+
+class _Relation(Mapping[str, Mapping[str, Any]]):
+    """The key mapping of a pair of nodes joined by one relation edge alone: the edge key
+    ``"<kind>:<key>"`` (made on demand) to ``NO_DATA``, in 48 bytes instead of a dict and a
+    key string (a pair joined by more edges gets a dict). Read-only like the shared mappings."""
+
+    __slots__ = ("key", "kind")
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+
+    def __getitem__(self, ekey: str) -> Mapping[str, Any]:
+        if ekey == f"{self.kind}:{self.key}":
+            return NO_DATA
+        raise KeyError(ekey)
+
+    def __iter__(self) -> Iterator[str]:
+        yield f"{self.kind}:{self.key}"
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Neighbour(Mapping[str, Mapping[str, Mapping[str, Any]]]):
+    """The adjacency of a node with one successor (or predecessor) alone: that node's id to
+    the pair's key mapping, in 48 bytes instead of a dict (a second neighbour makes it a
+    dict). Read-only like the shared mappings."""
+
+    __slots__ = ("keyed", "node")
+
+    def __init__(self, node: str, keyed: Mapping[str, Mapping[str, Any]]) -> None:
+        self.node = node
+        self.keyed = keyed
+
+    def __getitem__(self, node: str) -> Mapping[str, Mapping[str, Any]]:
+        if node == self.node:
+            return self.keyed
+        raise KeyError(node)
+
+    def __iter__(self) -> Iterator[str]:
+        yield self.node
+
+    def __len__(self) -> int:
+        return 1
+
+    def __contains__(self, node: object) -> bool:
+        return node == self.node
+
+    def get(self, node: str, default: Any = None) -> Any:
+        return self.keyed if node == self.node else default
+
+
 #: Most ``referrers`` answers kept between writes (the cache is emptied when it is full).
 REFERRERS_CACHE_SIZE = 100_000
 #: After a write of at least this many records, the heap is frozen (``gc.freeze``): later
@@ -117,6 +200,7 @@ class EmbeddedStore(GraphStore):
         self.url = url or ("memory://" if path is None else f"sqlite:///{path}")
         self.graph = nx.MultiDiGraph()
         self._kinds: dict[str, dict[str, AnyRecord]] = {k: {} for k in KINDS}
+        self._ids: dict[str, str] = {}  # every node id, once: adjacency entries reuse it
         self._lock = threading.RLock()
         self._audit_memory: list[AuditEntry] = []
         self._tokens_memory: dict[str, TokenRecord] = {}
@@ -146,16 +230,26 @@ class EmbeddedStore(GraphStore):
         return db
 
     def _rebuild(self) -> None:
+        """Read every record of the file into the graph. Equal strings and dates of the
+        records are kept once (a reference is the same string as its target's key; role
+        codes, labels, days repeat), and the C heap's free memory is returned to the system
+        at the end, so the resident memory is what the graph holds."""
         assert self._db is not None
+        shared: dict[Any, Any] = {}
         gc.disable()
         try:
             for kind, cls in KINDS.items():
                 rows = self._db.execute("SELECT data FROM records WHERE kind = ?", (kind,))
-                self._apply_memory([from_row(cls, orjson.loads(data)) for (data,) in rows])
+                while batch := rows.fetchmany(10_000):
+                    self._apply_memory([from_row(cls, orjson.loads(d), shared) for (d,) in batch])
+                    del batch
         finally:
             gc.enable()
+        del shared
+        self._db.execute("PRAGMA shrink_memory")  # SQLite's page cache of the read
         gc.collect()
         gc.freeze()
+        _trim_heap()
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -243,26 +337,32 @@ class EmbeddedStore(GraphStore):
         return index
 
     def _scan_referrers(self, kind: type[R], field: str, key: str) -> list[R]:
-        target_kind = kind.REFS[field]
-        nid = _nid(target_kind, key)
+        """The records found through the adjacency of ``key``'s node: an edge key
+        ``"<kind>:<key>"`` or a neighbour's id ``"<kind>:<key>"`` names the record in
+        ``_kinds``."""
+        nid = _nid(kind.REFS[field], key)
+        bucket = self._kinds[kind.KIND]
+        skip = len(kind.KIND) + 1
         if kind.KIND in RELATION_KINDS:
             first = next(iter(kind.REFS))
             adj = self.graph._succ if field == first else self.graph._pred
+            prefix = kind.KIND + ":"
+            found = []
+            for keyed in adj.get(nid, _NO_NEIGHBOURS).values():
+                if type(keyed) is _Relation:
+                    if keyed.kind == kind.KIND:
+                        found.append(bucket[keyed.key])
+                else:
+                    found += [bucket[e[skip:]] for e in keyed if e.startswith(prefix)]
+        else:
+            ekey = f"{kind.KIND}.{field}"
             found = [
-                attrs["r"]
-                for keyed in adj.get(nid, {}).values()
-                for ekey, attrs in keyed.items()
-                if ekey.startswith(kind.KIND + ":")
+                bucket[u[skip:]]
+                for u, keyed in self.graph._pred.get(nid, _NO_NEIGHBOURS).items()
+                if type(keyed) is not _Relation and ekey in keyed
             ]
-            found.sort(key=lambda r: r.key)
-            return found
-        ekey = f"{kind.KIND}.{field}"
-        nodes = self.graph._node
-        recs = [
-            nodes[u]["r"] for u, keyed in self.graph._pred.get(nid, {}).items() if ekey in keyed
-        ]
-        recs.sort(key=lambda r: r.key)
-        return recs
+        found.sort(key=lambda r: r.key)
+        return found  # type: ignore[return-value]
 
     def data_version(self) -> int:
         """How many writes were applied since the store was opened."""
@@ -321,11 +421,16 @@ class EmbeddedStore(GraphStore):
                 self._audit_memory.append(entry)
             self._apply_memory(final)
             self._version += 1
-            for kind in {r.KIND for r in final}:
+            for kind in overlay.batch:  # the kinds written
                 self._kind_versions[kind] = self._version
             if len(final) >= FREEZE_AFTER:  # a bulk load: keep its objects out of every GC pass
-                gc.collect()
+                # a young collection walks only what was made since the last one (this write's
+                # graph entries), not the caller's older live objects as a full one did (an
+                # import's plan: 0.3 s at 12 counties, freeing nothing); the price: a cycle
+                # among those older objects that died since is frozen instead of freed
+                gc.collect(0)
                 gc.freeze()
+                _trim_heap()  # what the write's temporaries held goes back to the system
             return WriteResult(audit_id=entry.id, written=len(final))
 
     def _audit_entry(
@@ -383,56 +488,106 @@ class EmbeddedStore(GraphStore):
         object.__setattr__(entry, "id", cur.lastrowid)
 
     def _apply_memory(self, records: Sequence[AnyRecord]) -> None:
-        """Put records into the graph. Writes networkx's adjacency dicts directly (what
-        ``add_node``/``add_edge``/``remove_edge`` of a ``MultiDiGraph`` do, without their
-        per-call overhead: a bulk write adds hundreds of thousands of edges)."""
+        """Put records into the graph (the layout of the module docstring). Writes networkx's
+        adjacency dicts directly (what ``add_node``/``add_edge``/``remove_edge`` of a
+        ``MultiDiGraph`` do, without their per-call overhead: a bulk write adds hundreds of
+        thousands of edges)."""
         g = self.graph
         succ, pred, nodes = g._succ, g._pred, g._node
-        kinds = self._kinds
+        kinds, ids = self._kinds, self._ids
+        # answers of the data version this write ends can never be served again: free them
+        self._referrers_cache.clear()
+        written = {r.KIND for r in records}
+        for stale in [k for k in self._indexes if k[0] in written]:
+            self._indexes.pop(stale, None)
+        none = _NO_NEIGHBOURS
 
-        def edge(u: str, v: str, key: str, data: dict[str, Any]) -> None:
-            for n in (u, v):
-                if n not in succ:
-                    succ[n] = {}
-                    pred[n] = {}
-                    nodes[n] = {}
+        def node(kind: str, key: Any) -> str:
+            """The node's id (the one string kept for it), the node added if new."""
+            nid = f"{kind}:{key}"
+            known = ids.get(nid)
+            if known is not None:
+                return known
+            ids[nid] = nid
+            succ[nid] = pred[nid] = none
+            nodes[nid] = NO_DATA
+            return nid
+
+        def put(adj: dict[str, Any], a: str, b: str, keyed: Mapping[str, Any]) -> None:
+            """``adj[a][b] = keyed``, ``adj[a]`` taking the smallest form that holds it."""
+            nbrs = adj[a]
+            if nbrs is none or (type(nbrs) is _Neighbour and nbrs.node == b):
+                adj[a] = _Neighbour(b, keyed)
+            elif type(nbrs) is _Neighbour:
+                adj[a] = {nbrs.node: nbrs.keyed, b: keyed}
+            else:
+                nbrs[b] = keyed
+
+        def drop(adj: dict[str, Any], a: str, b: str) -> None:
+            """``del adj[a][b]``."""
+            nbrs = adj[a]
+            if type(nbrs) is _Neighbour:
+                adj[a] = none
+                return
+            del nbrs[b]
+            if len(nbrs) == 1:
+                ((c, keyed),) = nbrs.items()
+                adj[a] = _Neighbour(c, keyed)
+
+        def link(u: str, v: str, key: str, only: Mapping[str, Any]) -> None:
+            """Add edge ``key`` from ``u`` to ``v`` (``only``: the key mapping of a pair joined
+            by this edge alone)."""
             keyed = succ[u].get(v)
             if keyed is None:
-                keyed = succ[u][v] = pred[v][u] = {}
-            held = keyed.get(key)
-            if held is None:
-                keyed[key] = data
-            else:
-                held.update(data)
+                put(succ, u, v, only)
+                put(pred, v, u, only)
+            elif key not in keyed:
+                if type(keyed) is dict:
+                    keyed[key] = NO_DATA
+                    return
+                both = dict(keyed)  # shared: the pair gets a mapping of its own
+                both[key] = NO_DATA
+                put(succ, u, v, both)
+                put(pred, v, u, both)
+
+        def unlink(u: str, v: str, key: str) -> None:
+            keyed = succ[u].get(v)
+            if keyed is None or key not in keyed:
+                return
+            if len(keyed) > 1:  # never a shared mapping: those hold one key
+                del keyed[key]
+                return
+            drop(succ, u, v)
+            drop(pred, v, u)
 
         for rec in records:
             kind = rec.KIND
             key = rec.key
-            kinds[kind][key] = rec
+            bucket = kinds[kind]
+            old = bucket.get(key)
+            bucket[key] = rec
             refs = _REF_EDGES[kind]
             if kind in RELATION_KINDS:
                 (f1, k1, _), (f2, k2, _) = refs[:2]
-                src, dst = f"{k1}:{getattr(rec, f1)}", f"{k2}:{getattr(rec, f2)}"
-                edge(src, dst, f"{kind}:{key}", {"r": rec})
+                a, b = getattr(rec, f1), getattr(rec, f2)
+                ekey = f"{kind}:{key}"
+                if old is not None:
+                    was_a, was_b = getattr(old, f1), getattr(old, f2)
+                    if was_a == a and was_b == b:
+                        continue
+                    unlink(node(k1, was_a), node(k2, was_b), ekey)
+                link(node(k1, a), node(k2, b), ekey, _Relation(kind, key))
                 continue
-            nid = f"{kind}:{key}"
-            if nid in succ:
-                nodes[nid]["r"] = rec
-                prefix = kind + "."
-                for target, keyed in list(succ[nid].items()):
-                    for ekey in [k for k in keyed if k.startswith(prefix)]:
-                        del keyed[ekey]
-                        if not keyed:
-                            del succ[nid][target]
-                            del pred[target][nid]
-            else:
-                succ[nid] = {}
-                pred[nid] = {}
-                nodes[nid] = {"r": rec}
+            nid = node(kind, key)
+            if old is not None:  # drop the reference edges the new version no longer has
+                for field, target_kind, ekey in refs:
+                    was = getattr(old, field)
+                    if was is not None and was != getattr(rec, field):
+                        unlink(nid, node(target_kind, was), ekey)
             for field, target_kind, ekey in refs:
                 ref = getattr(rec, field)
                 if ref is not None:
-                    edge(nid, f"{target_kind}:{ref}", ekey, {})
+                    link(nid, node(target_kind, ref), ekey, _ONLY[ekey])
         nx._clear_cache(g)
 
     # --- audit ----------------------------------------------------------------------------
@@ -552,6 +707,13 @@ def _token(row: tuple[Any, ...]) -> TokenRecord:
         None if expires is None else datetime.fromisoformat(expires),
         None if revoked is None else datetime.fromisoformat(revoked),
     )
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free memory to the system (glibc's ``malloc_trim``; elsewhere
+    nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _fields_after_id(entry: AuditEntry) -> tuple[Any, ...]:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from registry.codes import Level
-from registry.model import Coverage, Grid, Holding, Person, Place, Post
+from registry.model import (
+    Coverage,
+    Grid,
+    Holding,
+    Organization,
+    Person,
+    Place,
+    Post,
+    Stationing,
+)
 from registry.store import GraphStore
 from registry.testing import VILLAGE, sample_records
 
@@ -111,6 +121,35 @@ def test_store_referrers_follow_every_write(store: GraphStore) -> None:
     assert [c.place for c in links] == [VILLAGE, hamlet.code]
     store.apply([Coverage(grid="G451225-001", place=hamlet.code, valid_to=date(2025, 1, 1))])
     assert store.referrers(Coverage, "grid", "G451225-001")[1].valid_to == date(2025, 1, 1)
+
+
+def test_store_referrers_follow_moved_references(store: GraphStore) -> None:
+    """A record written again with other references is found under the new ones only, also
+    where one pair of records is joined by a reference and a relation at once."""
+    first = store.get(Holding, "H000002")
+    assert first is not None
+    store.apply([replace(first, person="P000001")])  # a relation record moved
+    assert store.referrers(Holding, "person", "P000002") == []
+    assert [h.id for h in store.referrers(Holding, "person", "P000001")] == ["H000001", "H000002"]
+    post = store.get(Post, f"{VILLAGE}-law_literate")
+    assert post is not None
+    moved = replace(post, place=f"{VILLAGE}-001")  # a node record moved
+    store.apply([moved])
+    assert [p.id for p in store.referrers(Post, "place", VILLAGE)] == [
+        f"{VILLAGE}-police_assistant"
+    ]
+    assert store.referrers(Post, "place", f"{VILLAGE}-001") == [moved]
+    dept = store.get(Organization, "451225-dept-environment")
+    assert dept is not None
+    below = replace(dept, parent="451225-centre")  # under the centre it is stationed at
+    store.apply([below])
+    assert store.referrers(Organization, "parent", "451225-centre") == [below]
+    stationed = store.referrers(Stationing, "centre", "451225-centre")
+    assert [s.organization for s in stationed] == [dept.code]
+    store.apply([replace(below, parent="451225100-centre")])
+    assert store.referrers(Organization, "parent", "451225-centre") == []
+    assert store.referrers(Stationing, "centre", "451225-centre") == stationed
+    assert store.referrers(Stationing, "organization", dept.code) == stationed
 
 
 def test_referrers_many_in_bulk_equals_one_by_one(empty_store: GraphStore) -> None:
