@@ -18,8 +18,8 @@ registry.errors.UnknownReferenceError: grid G2: parent refers to unknown grid 'G
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from registry.codes import (
     Level,
@@ -50,7 +50,7 @@ from registry.model import (
     Stationing,
 )
 
-__all__ = ["DictView", "Overlay", "ReadView", "check_batch", "check_record"]
+__all__ = ["DictView", "Overlay", "ReadView", "check_batch", "check_record", "checker"]
 
 R = TypeVar("R", bound=AnyRecord)
 MAX_DEPTH = 16
@@ -87,16 +87,20 @@ class Overlay:
         self.base = base
         self.batch: dict[str, dict[str, AnyRecord]] = {}
         self._indexes: dict[tuple[str, str], dict[str, list[AnyRecord]]] = {}
+        buckets = self.batch
         for rec in batch:
-            bucket = self.batch.setdefault(rec.KIND, {})
-            old = bucket.get(rec.key)
+            kind, key = rec.KIND, rec.key
+            bucket = buckets.get(kind)
+            if bucket is None:
+                bucket = buckets[kind] = {}
+            old = bucket.get(key)
             if old is not None and old != rec and _parent_of(old) != _parent_of(rec):
                 raise SecondParentError(
-                    f"{rec.KIND} {rec.key} is given two parents in one write: "
+                    f"{kind} {key} is given two parents in one write: "
                     f"{_parent_of(old)} and {_parent_of(rec)}",
-                    [rec.key, str(_parent_of(old)), str(_parent_of(rec))],
+                    [key, str(_parent_of(old)), str(_parent_of(rec))],
                 )
-            bucket[rec.key] = rec
+            bucket[key] = rec
 
     def get(self, kind: type[R], key: str) -> R | None:
         rec = self.batch.get(kind.KIND, {}).get(key)
@@ -129,14 +133,30 @@ def _parent_of(rec: AnyRecord) -> str | None:
     return getattr(rec, "parent", None)
 
 
+_Refs = tuple[tuple[str, type[AnyRecord]], ...]
+
+
+def _refs_of(cls: type[AnyRecord]) -> _Refs:
+    """Each reference field of ``cls`` and the class it refers to."""
+    return tuple((field, KINDS[target]) for field, target in cls.REFS.items())
+
+
+_REFS: dict[type[AnyRecord], _Refs] = {cls: _refs_of(cls) for cls in KINDS.values()}
+
+
+def _unknown(rec: AnyRecord, field: str, target: type[AnyRecord], ref: str) -> NoReturn:
+    raise UnknownReferenceError(
+        f"{rec.KIND} {rec.key}: {field} refers to unknown {target.KIND} {ref!r}",
+        [rec.key, ref],
+    )
+
+
 def _check_refs(rec: AnyRecord, view: ReadView) -> None:
-    for field, target in rec.REFS.items():
+    cls = type(rec)
+    for field, target in _REFS[cls] if cls in _REFS else _refs_of(cls):
         ref = getattr(rec, field)
-        if ref is not None and view.get(KINDS[target], ref) is None:
-            raise UnknownReferenceError(
-                f"{rec.KIND} {rec.key}: {field} refers to unknown {target} {ref!r}",
-                [rec.key, ref],
-            )
+        if ref is not None and view.get(target, ref) is None:
+            _unknown(rec, field, target, ref)
 
 
 def _check_chain(kind: type[Place] | type[Grid], start: AnyRecord, view: ReadView) -> None:
@@ -257,34 +277,79 @@ def _check_handling(h: Handling) -> None:
         )
 
 
+def _check_stationing(s: Stationing, view: ReadView) -> None:
+    centre = view.get(Organization, s.centre)
+    if centre is not None and centre.kind is not OrgKind.CENTRE:
+        raise InvalidInput(f"stationing {s.key}: {s.centre} is not a centre", [s.centre], "centre")
+
+
+_Check = Callable[[Any, ReadView], None]
+#: The check of each record class beyond its validity interval and references (None: none).
+_CHECKS: dict[type[AnyRecord], _Check | None] = {cls: None for cls in KINDS.values()}
+_CHECKS.update(
+    {
+        Place: _check_place,
+        Grid: _check_grid,
+        Post: _check_post,
+        Organization: lambda o, _: _check_org(o),
+        Boundary: lambda b, _: _check_boundary(b),
+        Handling: lambda h, _: _check_handling(h),
+        Stationing: _check_stationing,
+    }
+)
+
+
+def _check_of(cls: type[AnyRecord]) -> _Check | None:
+    if cls in _CHECKS:
+        return _CHECKS[cls]
+    for base, check in _CHECKS.items():  # a subclass of a record class
+        if check is not None and issubclass(cls, base):
+            return check
+    return None
+
+
 def check_record(rec: AnyRecord, view: ReadView) -> None:
     """Check one record against ``view`` (which already includes it)."""
     if rec.valid_from and rec.valid_to and rec.valid_to < rec.valid_from:
         raise InvalidInput(f"{rec.KIND} {rec.key}: valid_to before valid_from", [rec.key])
-    if isinstance(rec, Place):
-        _check_place(rec, view)
-    elif isinstance(rec, Grid):
-        _check_grid(rec, view)
-    elif isinstance(rec, Post):
-        _check_post(rec, view)
-    elif isinstance(rec, Organization):
-        _check_org(rec)
-    elif isinstance(rec, Boundary):
-        _check_boundary(rec)
-    elif isinstance(rec, Handling):
-        _check_handling(rec)
-    elif isinstance(rec, Stationing):
-        centre = view.get(Organization, rec.centre)
-        if centre is not None and centre.kind is not OrgKind.CENTRE:
-            raise InvalidInput(
-                f"stationing {rec.key}: {rec.centre} is not a centre", [rec.centre], "centre"
-            )
+    check = _check_of(type(rec))
+    if check is not None:
+        check(rec, view)
     _check_refs(rec, view)
+
+
+def checker(cls: type[AnyRecord], view: Overlay) -> Callable[[AnyRecord], None]:
+    """``check_record`` for many records of ``cls`` against one overlay: the class's check and
+    references are looked up once, and a reference to a record of the overlay's batch is found
+    without a call (the same checks, in the same order, raising the same errors)."""
+    check = _check_of(cls)
+    base_get = view.base.get
+    refs = [
+        (field, target, view.batch.get(target.KIND, {}))
+        for field, target in (_REFS[cls] if cls in _REFS else _refs_of(cls))
+    ]
+
+    def run(rec: AnyRecord) -> None:
+        valid_from, valid_to = rec.valid_from, rec.valid_to
+        if valid_from and valid_to and valid_to < valid_from:
+            raise InvalidInput(f"{rec.KIND} {rec.key}: valid_to before valid_from", [rec.key])
+        if check is not None:
+            check(rec, view)
+        for field, target, pending in refs:
+            ref = getattr(rec, field)
+            if ref is not None and ref not in pending and base_get(target, ref) is None:
+                _unknown(rec, field, target, ref)
+
+    return run
 
 
 def check_batch(batch: Sequence[AnyRecord], view: ReadView) -> None:
     """Check every record of a write; raises the first violation found."""
     overlay = view if isinstance(view, Overlay) else Overlay(view, batch)
-    for kind_batch in overlay.batch.values():
+    for kind, kind_batch in overlay.batch.items():
+        run = checker(KINDS[kind], overlay)
         for rec in kind_batch.values():
-            check_record(rec, overlay)
+            if type(rec) is KINDS[kind]:
+                run(rec)
+            else:
+                check_record(rec, overlay)

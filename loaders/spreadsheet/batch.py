@@ -15,7 +15,7 @@ are remembered in ``failed`` so that references to them are not reported a secon
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -27,12 +27,28 @@ __all__ = ["Batch", "Located", "row_text"]
 R = TypeVar("R", bound=AnyRecord)
 
 
-@dataclass(frozen=True, slots=True)
 class Located:
-    """A built record and its origin (columns keyed by the record's field names)."""
+    """A built record and its origin (columns keyed by the record's field names).
 
-    record: AnyRecord
-    origin: Origin
+    The origin is kept as the row's, with the record's field → column map beside it when
+    they differ, and made when it is asked for: most records never need it (only an issue
+    does), and a staff row builds three records from one row.
+    """
+
+    __slots__ = ("_columns", "_row", "record")
+
+    def __init__(
+        self, record: AnyRecord, origin: Origin, columns: Mapping[str, str] | None = None
+    ) -> None:
+        self.record = record
+        self._row = origin
+        self._columns = columns
+
+    @property
+    def origin(self) -> Origin:
+        """Where the record came from, with the record's fields' columns."""
+        columns = self._columns
+        return self._row if columns is None else self._row.with_columns(columns)
 
 
 @dataclass
@@ -46,19 +62,26 @@ class Batch:
     #: (kind, key) of stored records the import ends (their ``valid_to`` is set).
     ended: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(self, record: AnyRecord, origin: Origin) -> Located | None:
-        """Add ``record``; if its key is held already, return the held one (and add nothing)."""
-        bucket = self.located.setdefault(record.KIND, {})
-        held = bucket.get(record.key)
+    def add(
+        self, record: AnyRecord, origin: Origin, columns: Mapping[str, str] | None = None
+    ) -> Located | None:
+        """Add ``record`` (from ``origin``, or from its row with ``columns`` as the field →
+        column map); if its key is held already, return the held one (and add nothing)."""
+        kind = record.KIND
+        bucket = self.located.get(kind)
+        if bucket is None:
+            bucket = self.located[kind] = {}
+        key = record.key
+        held = bucket.get(key)
         if held is not None:
             return held
-        bucket[record.key] = Located(record, origin)
+        bucket[key] = Located(record, origin, columns)
         return None
 
     def replace(self, record: AnyRecord) -> None:
         """Put a new version of a held record (same kind and key), keeping its origin."""
         held = self.located[record.KIND][record.key]
-        self.located[record.KIND][record.key] = Located(record, held.origin)
+        self.located[record.KIND][record.key] = Located(record, held._row, held._columns)
 
     def get(self, kind: type[R], key: str) -> R | None:
         """The held record of ``kind`` with ``key``."""
@@ -82,6 +105,11 @@ class Batch:
         """Held records of ``kind`` with their origins, in the order they were added."""
         for held in self.located.get(kind.KIND, {}).values():
             yield held.record, held.origin  # type: ignore[misc]
+
+    def records_of(self, kind: type[R]) -> Iterator[R]:
+        """Held records of ``kind``, in the order they were added."""
+        for held in self.located.get(kind.KIND, {}).values():
+            yield held.record  # type: ignore[misc]
 
     def records(self) -> list[AnyRecord]:
         """Every held record, in dependency (``KINDS``) order."""

@@ -90,17 +90,20 @@ class CellError(Exception):
 
 def clean_text(value: Any) -> str:
     """The text of a cell: NFKC, trimmed, inner runs of white space collapsed to one space."""
-    if value is None:
+    if type(value) is str:  # the common case first
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime):
+    elif isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
+    elif isinstance(value, date):
         return value.isoformat()
-    text = value if type(value) is str else str(value)
+    else:
+        text = str(value)
     if _is_clean(text):
         return text
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()

@@ -28,7 +28,7 @@ from registry.errors import (
     SecondParentError,
     UnknownReferenceError,
 )
-from registry.invariants import Overlay, check_record
+from registry.invariants import Overlay, check_record, checker
 from registry.model import KINDS, AnyRecord
 
 __all__ = ["invariant_checks", "translate"]
@@ -84,17 +84,26 @@ def invariant_checks(ctx: Context, bad: dict[str, set[str]]) -> None:
         if not bucket:
             continue
         own_bad = bad.get(kind, none)
-        refs = [(name, blocked_keys[target]) for name, target in KINDS[kind].REFS.items()]
+        refs = [
+            (name, keys)
+            for name, target in KINDS[kind].REFS.items()
+            if (keys := blocked_keys[target])
+        ]
+        cls = KINDS[kind]
+        run = checker(cls, overlay)
         for located in bucket.values():
             rec = located.record
             if rec.key in own_bad:
                 continue
-            if any(
-                keys and getattr(rec, name) in keys for name, keys in refs
+            if refs and any(
+                getattr(rec, name) in keys for name, keys in refs
             ):  # refers to a record with an issue: that one is reported
                 continue
             try:
-                check_record(rec, overlay)
+                if type(rec) is cls:
+                    run(rec)
+                else:
+                    check_record(rec, overlay)
             except GridregError as exc:
                 code, field = translate(exc, rec)
                 at = located.origin.at(*(f for f in (field, "code", "id") if f is not None))

@@ -37,14 +37,14 @@ def fetch_tree(
     view: PrefetchView, kind: type[Place] | type[Grid] | type[Organization], keys: Iterable[str]
 ) -> None:
     """Fetch records of ``kind`` and all their ancestors (one ``get_many`` per level)."""
-    wanted = sorted(set(keys))
+    wanted = list(set(keys))  # the view sorts what it asks the store for
     for _ in range(_MAX_DEPTH):
         wanted = [k for k in wanted if not view.has(kind, k)]
         if not wanted:
             return
         view.fetch(kind, wanted)
-        parents = (view.get(kind, k) for k in wanted)
-        wanted = sorted({p.parent for p in parents if p is not None and p.parent is not None})
+        found = view.get_many(kind, wanted)  # fetched: no store call
+        wanted = list({p.parent for p in found if p is not None and p.parent is not None})
 
 
 @dataclass

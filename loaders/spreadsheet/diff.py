@@ -17,8 +17,9 @@ added, changed and ended records are written, so re-importing the same files wri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
 from registry.codec import field_names
@@ -30,7 +31,7 @@ R = TypeVar("R", bound=AnyRecord)
 
 
 class _Reads(Protocol):
-    def get(self, kind: type[R], key: str) -> R | None: ...
+    def get_many(self, kind: type[R], keys: Sequence[str]) -> list[R | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +89,27 @@ class ImportDiff:
 def diff_records(
     records: Iterable[AnyRecord], ended: set[tuple[str, str]], store: _Reads
 ) -> ImportDiff:
-    """Compare built records with what ``store`` holds."""
+    """Compare built records with what ``store`` holds (read with one ``get_many`` per run
+    of records of one kind)."""
     diff = ImportDiff()
-    for rec in records:
-        stored = store.get(type(rec), rec.key)
-        if (rec.KIND, rec.key) in ended:
-            diff.ended.append((rec.KIND, rec.key))
-        elif stored is None:
-            diff.added.append((rec.KIND, rec.key))
-        elif stored == rec:
-            diff.unchanged[rec.KIND] = diff.unchanged.get(rec.KIND, 0) + 1
-            continue
-        else:
-            names = field_names(type(rec))
-            fields = tuple(n for n in names if getattr(stored, n) != getattr(rec, n))
-            diff.changed.append(Change(rec.KIND, rec.key, fields))
-        diff.writes.append(rec)
+    for _, run in groupby(records, type):
+        recs = list(run)
+        cls = type(recs[0])
+        kind = cls.KIND
+        unchanged = 0
+        for rec, stored in zip(recs, store.get_many(cls, [r.key for r in recs]), strict=True):
+            if ended and (kind, rec.key) in ended:
+                diff.ended.append((kind, rec.key))
+            elif stored is None:
+                diff.added.append((kind, rec.key))
+            elif stored is rec or stored == rec:  # an unchanged record is the stored one
+                unchanged += 1
+                continue
+            else:
+                names = field_names(cls)
+                fields = tuple(n for n in names if getattr(stored, n) != getattr(rec, n))
+                diff.changed.append(Change(kind, rec.key, fields))
+            diff.writes.append(rec)
+        if unchanged:
+            diff.unchanged[kind] = diff.unchanged.get(kind, 0) + unchanged
     return diff

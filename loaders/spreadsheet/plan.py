@@ -159,18 +159,20 @@ def _prefetch(view: PrefetchView, inputs: Inputs, seats: list[Seat]) -> None:
     view.fetch_referrers(Boundary, "place", sorted(owner_places))
     view.fetch(Boundary, [str(r.get("id")) for r in rows["boundaries"] if r.get("id")])
     view.fetch(Boundary, [f"B-{o}" for o in owner_grids | owner_places])
+    # the view sorts the keys it asks the store for: they are not sorted here (a city's
+    # posts, persons and holdings are some 65,000 keys each)
     for name, keys in by_location.items():
-        view.fetch_referrers(Post, name, sorted(keys))
-    posts = {s.post for s in seats} | {p.id for p in view.records(Post)}
-    view.fetch(Post, sorted(posts))
-    view.fetch_referrers(Holding, "post", sorted(posts))
-    view.fetch(Person, sorted({h.person for h in view.records(Holding)}))
+        view.fetch_referrers(Post, name, list(keys))
+    posts = list({s.post for s in seats} | {p.id for p in view.records(Post)})
+    view.fetch(Post, posts)
+    view.fetch_referrers(Holding, "post", posts)
+    view.fetch(Person, list({h.person for h in view.records(Holding)}))
 
 
 def _fetch_built(view: PrefetchView, batch: Batch) -> None:
     """Make sure the view holds (or knows the absence of) every built key."""
     for kind, bucket in batch.located.items():
-        view.fetch(KINDS[kind], sorted(bucket))
+        view.fetch(KINDS[kind], list(bucket))
 
 
 def _sort_issues(issues: list[ImportIssue], inputs: Inputs) -> list[ImportIssue]:
@@ -247,7 +249,7 @@ def _plan(
     _prefetch(view, inputs, seats)
     batch = Batch()
     ctx = Context(view, batch, day, the_mapping)
-    view.fetch(Person, sorted(wanted_persons(seats, ctx)))
+    view.fetch(Person, list(wanted_persons(seats, ctx)))
     advance(_STAGES[1])
     build_places(inputs.rows["places"], ctx)
     build_grids(inputs.rows["grids"], ctx)

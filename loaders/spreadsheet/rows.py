@@ -23,13 +23,14 @@ from loaders.spreadsheet.cells import CellError, is_blank
 from loaders.spreadsheet.headers import SHEET_KINDS
 from loaders.spreadsheet.issues import ImportIssue, Origin, issue
 from loaders.spreadsheet.tables import Table
+from registry.model import positional_maker
 
 __all__ = ["ParsedRow", "parse_row", "parse_table"]
 
 Parser = Callable[[Any], Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """A data row: field values (None for blank cells), the fields that have a column, and
     the issues of its cells."""
@@ -68,7 +69,9 @@ def parse_table(
     return [compiled.parse(n, cells) for n, cells in table.rows]
 
 
-_BLANK: Any = object()  # a memo entry for a blank cell
+_BLANK: Any = object()  # what _read gives for a blank cell
+_MISS: Any = object()  # not in a column's memo
+_make_origin = positional_maker(Origin)  # Origin(...) with every field, faster: one per row
 #: Most text cells remembered per column (a column of distinct names stops growing there).
 MEMO_SIZE = 4096
 
@@ -76,9 +79,9 @@ MEMO_SIZE = 4096
 class _Compiled:
     """A table's row reader, made once per table: each column's index and parser, a memo of
     each column's text cells (a parser is a function of the cell alone, so a value seen
-    before — a role, a date, a village code — is not parsed again; errors are remembered
-    too; lists are not shared), one field → header map shared by every row's origin, and the
-    required fields."""
+    before — a role, a date, a village code — is not parsed again; a blank cell is None
+    there; errors are remembered too, apart, so a memo hit is the value; lists are not
+    shared), one field → header map shared by every row's origin, and the required fields."""
 
     def __init__(
         self, table: Table, parsers: Mapping[str, Parser], required: Sequence[str]
@@ -86,8 +89,8 @@ class _Compiled:
         self.file, self.sheet = table.file, table.sheet
         self.present = table.present
         self.headers = {f: h for f, (_, h) in table.columns.items()}
-        self.plan: list[tuple[str, int, Parser, dict[Any, Any]]] = [
-            (name, index, parsers[name], {}) for name, (index, _) in table.columns.items()
+        self.plan: list[tuple[str, int, Parser, dict[str, Any], dict[str, CellError]]] = [
+            (name, index, parsers[name], {}, {}) for name, (index, _) in table.columns.items()
         ]
         kind = SHEET_KINDS[table.kind]
         self.required = [
@@ -98,18 +101,33 @@ class _Compiled:
 
     def parse(self, number: int, cells: Sequence[Any]) -> ParsedRow:
         """Read one row (see ``parse_row``)."""
-        origin = Origin(self.file, self.sheet, number, self.headers)
+        origin = _make_origin(self.file, self.sheet, number, self.headers)
         values: dict[str, Any] = {}
         issues: list[ImportIssue] = []
         width = len(cells)
-        for name, index, parser, memo in self.plan:
+        for name, index, parser, memo, errors in self.plan:
             raw = cells[index] if index < width else None
-            text = type(raw) is str
-            found = memo.get(raw, None) if text else None
-            if found is None:
+            if type(raw) is str:
+                found = memo.get(raw, _MISS)
+                if found is not _MISS:  # the common case: a value (or None) read before
+                    values[name] = found
+                    continue
+                found = errors.get(raw) if errors else None
+                if found is None:
+                    if not raw or raw.isspace():  # is_blank, for text
+                        found = _BLANK
+                    else:
+                        try:
+                            found = parser(raw)
+                        except CellError as exc:
+                            found = exc.with_traceback(None)  # remembered: keep no frames
+                    if isinstance(found, CellError):
+                        if len(errors) < MEMO_SIZE:
+                            errors[raw] = found
+                    elif len(memo) < MEMO_SIZE and not isinstance(found, list):
+                        memo[raw] = None if found is _BLANK else found
+            else:
                 found = _read(raw, parser)
-                if text and len(memo) < MEMO_SIZE and not isinstance(found, list):
-                    memo[raw] = found
             if found is _BLANK:
                 values[name] = None
             elif isinstance(found, CellError):

@@ -79,9 +79,21 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str]:
     raise UnicodeError(f"byte 0x{data[first.start]:02x} on line {line} is {what}")
 
 
+def _head(text: str, count: int) -> list[str]:
+    """The first ``count`` lines of ``text`` (``text.splitlines()[:count]``, without
+    splitting the whole file): lines of a prefix are the text's once a further line starts
+    after them."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > count or size >= len(text):
+            return lines[:count]
+        size *= 4
+
+
 def _delimiter(text: str) -> str:
     """The most frequent of , tab ; | in the first lines (comma on a tie)."""
-    head = "\n".join(text.splitlines()[:10])
+    head = "\n".join(_head(text, 10))
     counts = [(head.count(d), -i, d) for i, d in enumerate(_DELIMITERS)]
     best = max(counts)
     return best[2] if best[0] else ","
@@ -91,9 +103,11 @@ def read_csv_text(text: str, name: str, delimiter: str | None = None) -> RawShee
     """The rows of CSV text (blank rows dropped, numbering kept)."""
     sheet = RawSheet(name, None)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _delimiter(text))
+    rows = sheet.rows
     for number, cells in enumerate(reader, start=1):
-        if any(not is_blank(c) for c in cells):
-            sheet.rows.append((number, cells))
+        first = cells[0] if cells else ""  # csv's cells are text
+        if (first and not first.isspace()) or any(not is_blank(c) for c in cells):
+            rows.append((number, cells))
     return sheet
 
 

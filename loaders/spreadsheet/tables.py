@@ -193,9 +193,9 @@ def make_table(raw: RawSheet, rule: SheetRule) -> tuple[Table | None, list[Impor
     if any(p.code == "MISSING_COLUMN" for p in problems):
         return None, problems
     key = kind.required[0]
-    for number, cells in raw.rows[start + count :]:
-        if not _is_footer(cells, table.value(cells, key)):
-            table.rows.append((number, cells))
+    for row in raw.rows[start + count :]:
+        if not _is_footer(row[1], table.value(row[1], key)):
+            table.rows.append(row)  # (number, cells), as read
     return table, problems
 
 

@@ -55,7 +55,7 @@ def protected_locations(rows: list[ParsedRow], seats: list[Seat]) -> set[tuple[s
 
 def _listed(ctx: Context) -> dict[str, list[Holding]]:
     by_post: dict[str, list[Holding]] = defaultdict(list)
-    for h, _ in ctx.batch.of_kind(Holding):
+    for h in ctx.batch.records_of(Holding):
         by_post[h.post].append(h)
     return by_post
 
@@ -69,6 +69,7 @@ def end_holdings(
     last = ctx.effective - timedelta(days=1)
     listed = _listed(ctx)
     seats: dict[tuple[str, str], dict[str, list[Post]]] = {}  # location → role → posts
+    posts: list[tuple[str, Origin, Post]] = []  # the stored posts in scope
     for (field, where, role), origin in scope.items():
         if (field, where) in protected:
             continue
@@ -77,21 +78,25 @@ def end_holdings(
             by_role = seats[(field, where)] = {}
             for post in ctx.view.referrers(Post, field, where):
                 by_role.setdefault(post.role, []).append(post)
-        for post in by_role.get(role, ()):
-            starts = [h.valid_from for h in listed.get(post.id, ()) if h.valid_from is not None]
-            for h in ctx.view.referrers(Holding, "post", post.id):
-                if ctx.batch.has(Holding, h.id) or _end(h) <= last:
-                    continue
-                end = last
-                later = [s for s in starts if h.valid_from is None or s > h.valid_from]
-                if later:
-                    end = min(end, min(later) - timedelta(days=1))
-                if h.valid_from is not None and end < h.valid_from:
-                    continue
-                column = origin.columns.get(field)
-                at = origin.with_columns({} if column is None else {"post": column})
-                ctx.batch.add(replace(h, valid_to=end), at)
-                ctx.batch.ended.add((Holding.KIND, h.id))
+        posts.extend((field, origin, post) for post in by_role.get(role, ()))
+    stored = ctx.view.referrers_many(Holding, "post", [post.id for _, _, post in posts])
+    for (field, origin, post), holdings in zip(posts, stored, strict=True):
+        if not holdings:
+            continue
+        starts = [h.valid_from for h in listed.get(post.id, ()) if h.valid_from is not None]
+        for h in holdings:
+            if ctx.batch.has(Holding, h.id) or _end(h) <= last:
+                continue
+            end = last
+            later = [s for s in starts if h.valid_from is None or s > h.valid_from]
+            if later:
+                end = min(end, min(later) - timedelta(days=1))
+            if h.valid_from is not None and end < h.valid_from:
+                continue
+            column = origin.columns.get(field)
+            at = origin.with_columns({} if column is None else {"post": column})
+            ctx.batch.add(replace(h, valid_to=end), at)
+            ctx.batch.ended.add((Holding.KIND, h.id))
 
 
 def _who(ctx: Context, h: Holding) -> tuple[str, str]:
@@ -131,9 +136,13 @@ def check_terms(ctx: Context) -> set[str]:
     """Report overlapping terms on every post the sheets touch; returns the holding ids
     reported."""
     bad: set[str] = set()
-    for post, listed in _listed(ctx).items():
+    by_post = _listed(ctx)
+    stored = ctx.view.referrers_many(Holding, "post", list(by_post))  # one batch call
+    for (post, listed), others in zip(by_post.items(), stored, strict=True):
+        if not others and len(listed) == 1:
+            continue  # one term overlaps nothing
         mine = {h.id for h in listed}
-        terms = listed + [h for h in ctx.view.referrers(Holding, "post", post) if h.id not in mine]
+        terms = listed + [h for h in others if h.id not in mine]
         terms.sort(key=lambda h: (_start(h), h.id))
         active: Holding | None = None
         for h in terms:
