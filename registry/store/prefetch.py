@@ -73,7 +73,8 @@ class PrefetchView(GraphStore):
 
     def fetch_referrers(self, kind: type[R], field: str, keys: Sequence[str]) -> None:
         """Fetch ``referrers`` of many keys from the base in one call and claim them."""
-        wanted = sorted(set(keys) - self._complete.get((kind.KIND, field), set()))
+        done = self._complete.get((kind.KIND, field), ())
+        wanted = [k for k in dict.fromkeys(keys) if k not in done]  # in the caller's order
         if wanted:
             self.add(r for found in self.base.referrers_many(kind, field, wanted) for r in found)
             self.claim(kind, field, wanted)
@@ -81,7 +82,7 @@ class PrefetchView(GraphStore):
     def fetch(self, kind: type[R], keys: Sequence[str]) -> None:
         """Fetch records of many keys from the base in one call."""
         known = self._records.get(kind.KIND, {})
-        wanted = sorted({k for k in keys if k not in known})
+        wanted = [k for k in dict.fromkeys(keys) if k not in known]  # in the caller's order
         if wanted:
             found = self.base.get_many(kind, wanted)
             self.add(r for r in found if r is not None)
