@@ -24,6 +24,9 @@ MATCH (n:Post) WHERE n.place IN $keys RETURN collect(properties(n)) AS rows
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from registry.model import KINDS
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "TOKEN_REVOKE",
     "ancestors",
     "count",
+    "create",
     "get_many",
     "label",
     "link",
@@ -50,7 +54,7 @@ __all__ = [
     "rel_type",
     "scan",
     "schema_statements",
-    "upsert",
+    "update",
 ]
 
 
@@ -171,9 +175,43 @@ def referrers_many(kind: str, field: str) -> str:
     return f"MATCH (n:{label(kind)}) WHERE n.{f} IN $keys RETURN collect(properties(n)) AS rows"
 
 
-def upsert(kind: str) -> str:
-    """Create or replace records of ``kind`` from ``$rows`` (each row holds ``key``)."""
-    return f"UNWIND $rows AS row MERGE (n:{label(kind)} {{key: row.key}}) SET n = row"
+def _properties(kind: str) -> list[str]:
+    """The node properties of a record kind: its fields, then ``key``."""
+    return [f.name for f in dataclasses.fields(KINDS[kind])] + ["key"]
+
+
+def create(kind: str, fields: Sequence[str] = ()) -> str:
+    """Create records of ``kind`` that are not stored yet from ``$rows`` (each row holds
+    ``key``), each with the relationships of its reference ``fields``: set in every row, and
+    their targets exist before the statement runs (the targets are found by key first, so the
+    statement reads nothing it writes). Returns how many records were created: fewer than the
+    rows when a target was missing (the caller then rolls back).
+
+    The properties are named (a missing or null one is not set), not copied from the row as a
+    map: ``SET n = row`` may write any property, ``key`` included, so the planner would put an
+    ``Eager`` between the lookups and the writes.
+    """
+    refs = [_ref_field(kind, f) for f in fields]
+    targets = "".join(
+        f"MATCH (t{i}:{label(KINDS[kind].REFS[f])} {{key: row.{f}}}) " for i, f in enumerate(refs)
+    )
+    props = ", ".join(f"`{p}`: row.`{p}`" for p in _properties(kind))
+    links = "".join(f", (n)-[:{rel_type(f)}]->(t{i})" for i, f in enumerate(refs))
+    return (
+        f"UNWIND $rows AS row {targets}"
+        f"CREATE (n:{label(kind)} {{{props}}}){links} RETURN count(*) AS created"
+    )
+
+
+def update(kind: str) -> str:
+    """Replace the properties of stored records of ``kind`` from ``$rows`` (each row holds
+    ``key``; a field missing from a row is removed). Relationships are left alone (see
+    ``link``). Returns how many records were updated."""
+    props = ", ".join(f"n.`{p}` = row.`{p}`" for p in _properties(kind) if p != "key")
+    return (
+        f"UNWIND $rows AS row MATCH (n:{label(kind)} {{key: row.key}}) SET {props} "
+        f"RETURN count(*) AS updated"
+    )
 
 
 def link(kind: str, field: str) -> str:
@@ -275,13 +313,19 @@ CALL (categories) {
   MATCH (c)<-[:CATEGORY]-(h:Handling)
   RETURN collect(DISTINCT h) AS handlings
 }
-// 6. Alliances: the memberships of chain places (the county's), their alliances, every
-//    membership of those alliances, the partner places and their ancestors (their province).
+// 6. What refers to a chain place, in one expansion: its memberships (the county's alliances),
+//    the organizations located in it, the jurisdictions over it and its posts (the seats).
 CALL (chain) {
   UNWIND chain AS p
-  MATCH (p)<-[:PLACE]-(m:Membership)
-  RETURN collect(DISTINCT m) AS own_memberships
+  MATCH (p)<-[:PLACE]-(x)
+  WHERE x:Membership OR x:Organization OR x:Jurisdiction OR x:Post
+  RETURN collect(DISTINCT CASE WHEN x:Membership THEN x END) AS own_memberships,
+    collect(DISTINCT CASE WHEN x:Organization THEN x END) AS chain_orgs,
+    collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS place_jurisdictions,
+    collect(DISTINCT CASE WHEN x:Post THEN x END) AS place_posts
 }
+// 7. Alliances: the chain's alliances, every membership of those alliances, the partner places
+//    and their ancestors (their province).
 CALL (own_memberships) {
   UNWIND own_memberships AS m
   MATCH (m)-[:ALLIANCE]->(a:Alliance)
@@ -302,7 +346,7 @@ CALL (partners) {
   MATCH (p)-[:PARENT*0..16]->(a:Place)
   RETURN collect(DISTINCT a) AS partner_places
 }
-// 7. Borders of every chain place (on either side), and the places on both sides with their
+// 8. Borders of every chain place (on either side), and the places on both sides with their
 //    ancestors (the bordering counties).
 CALL (chain) {
   UNWIND chain AS p
@@ -314,58 +358,50 @@ CALL (borders) {
   MATCH (b)-[:PLACE|OTHER]->(:Place)-[:PARENT*0..16]->(a:Place)
   RETURN collect(DISTINCT a) AS border_places
 }
-// 8. Organizations: those located in a chain or partner place (centres, supervision, serving
-//    by location, partner centres), those with a jurisdiction over a chain place, and those a
-//    handling rule names; then every one's parent chain (escalation, a named organization's
-//    units, seat fallback).
-CALL (chain, partners) {
-  UNWIND chain + partners AS p
+// 9. Organizations: those located in a chain place (6.) or a partner place (centres,
+//    supervision, serving by location, partner centres), those with a jurisdiction over a chain
+//    place, and those a handling rule names; then every one's parent chain (escalation, a named
+//    organization's units, seat fallback).
+CALL (partners) {
+  UNWIND partners AS p
   MATCH (p)<-[:PLACE]-(o:Organization)
-  RETURN collect(DISTINCT o) AS located
-}
-CALL (chain) {
-  UNWIND chain AS p
-  MATCH (p)<-[:PLACE]-(j:Jurisdiction)
-  RETURN collect(DISTINCT j) AS place_jurisdictions
+  RETURN collect(DISTINCT o) AS partner_orgs
 }
 CALL (place_jurisdictions, handlings) {
   UNWIND place_jurisdictions + handlings AS r
   MATCH (r)-[:ORGANIZATION]->(o:Organization)
   RETURN collect(DISTINCT o) AS referred
 }
-CALL (located, referred) {
-  UNWIND located + referred AS o
+CALL (chain_orgs, partner_orgs, referred) {
+  UNWIND chain_orgs + partner_orgs + referred AS o
+  WITH DISTINCT o
   MATCH (o)-[:PARENT*0..16]->(up:Organization)
   RETURN collect(DISTINCT up) AS orgs
 }
-// 9. For each of those organizations: its jurisdictions (whom it serves), and the place it is
-//    located in with that place's ancestors (its level; a named organization's county).
+// 10. For each of those organizations: its jurisdictions (whom it serves) and posts (its seats),
+//     in one expansion, and the place it is located in with that place's ancestors (its level;
+//     a named organization's county; each place's chain walked once).
 CALL (orgs) {
   UNWIND orgs AS o
-  MATCH (o)<-[:ORGANIZATION]-(j:Jurisdiction)
-  RETURN collect(DISTINCT j) AS org_jurisdictions
+  MATCH (o)<-[:ORGANIZATION]-(x)
+  WHERE x:Jurisdiction OR x:Post
+  RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS org_jurisdictions,
+    collect(DISTINCT CASE WHEN x:Post THEN x END) AS org_posts
 }
 CALL (orgs) {
   UNWIND orgs AS o
-  MATCH (o)-[:PLACE]->(:Place)-[:PARENT*0..16]->(a:Place)
+  MATCH (o)-[:PLACE]->(site:Place)
+  WITH DISTINCT site
+  MATCH (site)-[:PARENT*0..16]->(a:Place)
   RETURN collect(DISTINCT a) AS org_places
 }
-// 10. Seats: the posts of the grid chain, the place chain and the organizations (each post has
-//     exactly one owner, so the three lists do not overlap), who holds them, and those people.
+// 11. Seats: the posts of the grid chain, the place chain (6.) and the organizations (10.; each
+//     post has exactly one owner, so the three lists do not overlap), who holds them, and those
+//     people.
 CALL (grids) {
   UNWIND grids AS g
   MATCH (g)<-[:GRID]-(s:Post)
   RETURN collect(DISTINCT s) AS grid_posts
-}
-CALL (chain) {
-  UNWIND chain AS a
-  MATCH (a)<-[:PLACE]-(s:Post)
-  RETURN collect(DISTINCT s) AS place_posts
-}
-CALL (orgs) {
-  UNWIND orgs AS o
-  MATCH (o)<-[:ORGANIZATION]-(s:Post)
-  RETURN collect(DISTINCT s) AS org_posts
 }
 CALL (grid_posts, place_posts, org_posts) {
   UNWIND grid_posts + place_posts + org_posts AS s
@@ -377,12 +413,12 @@ CALL (holdings) {
   MATCH (h)-[:PERSON]->(p:Person)
   RETURN collect(DISTINCT p) AS persons
 }
-// 11. Every role: a small catalogue (a vacant seat reads its role's ``fallback``).
+// 12. Every role: a small catalogue (a vacant seat reads its role's ``fallback``).
 CALL () {
   MATCH (r:Role)
   RETURN collect(r) AS roles
 }
-// 12. Places and jurisdictions found by several parts, without duplicates.
+// 13. Places and jurisdictions found by several parts, without duplicates.
 CALL (chain, covered, partner_places, border_places, org_places) {
   UNWIND chain + covered + partner_places + border_places + org_places AS p
   RETURN collect(DISTINCT p) AS places
@@ -391,7 +427,7 @@ CALL (place_jurisdictions, org_jurisdictions) {
   UNWIND place_jurisdictions + org_jurisdictions AS j
   RETURN collect(DISTINCT j) AS jurisdictions
 }
-// 13. One row: the records by kind, and the keys the Python side claims or marks missing.
+// 14. One row: the records by kind, and the keys the Python side claims or marks missing.
 RETURN {
   place: [x IN places | properties(x)],
   grid: [x IN grids | properties(x)],

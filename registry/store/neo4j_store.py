@@ -9,8 +9,9 @@ Reads are managed read transactions (retried on transient errors), each lookup o
 returning one row. Writes are one managed write transaction each: it takes the write lock
 (writers run one at a time, so the invariants are checked against everything committed before),
 fetches what the checks need in a few batched statements, runs the same ``check_batch`` as the
-embedded store, upserts with ``UNWIND $rows`` / ``MERGE`` on keys, and writes the audit entry in
-the same transaction. An unreachable or failing server raises ``BackendUnavailable``; the
+embedded store, writes with ``UNWIND $rows`` batches (new records and their relationships by
+``CREATE``, changed ones by ``SET``: the checks' reads tell which is which), and writes the audit
+entry in the same transaction. An unreachable or failing server raises ``BackendUnavailable``; the
 driver's pool reconnects when the server is back.
 
 Retried writes have no duplicate effect. A transient error (a deadlock, a lock timeout, a leader
@@ -146,17 +147,40 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
 def _props(rec: AnyRecord) -> dict[str, Any]:
     """A record as node properties: native dates and lists, enums as text, plus ``key``."""
     row: dict[str, Any] = {}
-    for f in dataclasses.fields(rec):
-        v = getattr(rec, f.name)
+    for name in _field_names(type(rec)):
+        v = getattr(rec, name)
         if v is None:
             continue
         if isinstance(v, StrEnum):
             v = v.value
         elif isinstance(v, tuple):
             v = [x.value if isinstance(x, StrEnum) else x for x in v]
-        row[f.name] = v
+        row[name] = v
     row["key"] = rec.key
     return row
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _inline_refs(kind: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reference fields of ``kind`` whose relationships are made when a record is created
+    (their target kind comes earlier in ``KINDS``, so its new records are created first), and
+    the others (a reference to its own kind: linked once every record is created)."""
+    order = list(KINDS)
+    refs = KINDS[kind].REFS
+    inline = tuple(f for f, t in refs.items() if order.index(t) < order.index(kind))
+    return inline, tuple(f for f in refs if f not in inline)
+
+
+_INLINE_REFS = {kind: _inline_refs(kind) for kind in KINDS}
 
 
 def _native(v: Any) -> Any:
@@ -565,26 +589,65 @@ class Neo4jStore(_CypherReads):
                         "after": to_row(r),
                     }
                 )
-        by_kind: dict[str, list[AnyRecord]] = {}
-        for r in final:
-            by_kind.setdefault(r.KIND, []).append(r)
-        for kind, recs in by_kind.items():
-            for i in range(0, len(recs), BATCH):
-                self.round_trips += 1
-                tx.run(cypher.upsert(kind), rows=[_props(r) for r in recs[i : i + BATCH]]).consume()
-        for kind, recs in by_kind.items():
-            cls = KINDS[kind]
-            stored = {r.key for r in recs if view.get(cls, r.key) is not None}
-            for field in cls.REFS:
-                # a new record without this reference has no relationship to make or replace
-                linked = [r for r in recs if getattr(r, field) is not None or r.key in stored]
-                for i in range(0, len(linked), BATCH):
-                    part = linked[i : i + BATCH]
-                    rows = [{"key": r.key, "ref": getattr(r, field)} for r in part]
-                    self.round_trips += 1
-                    tx.run(cypher.link(kind, field), rows=rows).consume()
+        self._store_records(tx, view, final)
         self._audit(tx, audit_id, write_id, (actor, operation, reason), len(final), changes)
         return WriteResult(audit_id=audit_id, written=len(final))
+
+    def _store_records(
+        self, tx: ManagedTransaction, view: PrefetchView, records: list[AnyRecord]
+    ) -> None:
+        """Write checked ``records`` (in ``KINDS`` order), knowing from ``view`` which are stored.
+
+        A new record is created (``CREATE``, no ``MERGE`` lookup) together with its
+        relationships to targets of kinds written before its own, in one statement per kind and
+        set of references; its references to its own kind (a parent) are linked once every
+        record is created. A stored record that changed gets its properties replaced, and only
+        the relationships of references that changed are replaced. A record equal to the stored
+        one is not written again.
+        """
+        relink: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        by_kind: dict[str, list[AnyRecord]] = {}
+        for r in records:
+            by_kind.setdefault(r.KIND, []).append(r)
+        for kind, recs in by_kind.items():
+            cls = KINDS[kind]
+            inline, later = _INLINE_REFS[kind]
+            new: dict[tuple[str, ...], list[AnyRecord]] = {}
+            changed: list[AnyRecord] = []
+            for r in recs:
+                before = view.get(cls, r.key)
+                if before is None:
+                    refs = tuple(f for f in inline if getattr(r, f) is not None)
+                    new.setdefault(refs, []).append(r)
+                    for f in later:
+                        ref = getattr(r, f)
+                        if ref is not None:
+                            relink.setdefault((kind, f), []).append({"key": r.key, "ref": ref})
+                elif before != r:
+                    changed.append(r)
+                    for f in cls.REFS:
+                        ref = getattr(r, f)
+                        if ref != getattr(before, f):
+                            relink.setdefault((kind, f), []).append({"key": r.key, "ref": ref})
+            for refs, group in new.items():
+                self._batches(tx, cypher.create(kind, refs), group, "created")
+            self._batches(tx, cypher.update(kind), changed, "updated")
+        for (kind, field), rows in relink.items():
+            for i in range(0, len(rows), BATCH):
+                self.round_trips += 1
+                tx.run(cypher.link(kind, field), rows=rows[i : i + BATCH]).consume()
+
+    def _batches(
+        self, tx: ManagedTransaction, statement: str, recs: list[AnyRecord], counted: str
+    ) -> None:
+        """Run ``statement`` on ``recs`` as property rows, ``BATCH`` at a time; each must count
+        every row (else a target was missing, or a record: the transaction is rolled back)."""
+        for i in range(0, len(recs), BATCH):
+            rows = [_props(r) for r in recs[i : i + BATCH]]
+            self.round_trips += 1
+            done = tx.run(statement, rows=rows).single(strict=True)[counted]
+            if done != len(rows):
+                raise RuntimeError(f"Neo4j {counted} {done} of {len(rows)} records: {statement}")
 
     def audit_log(self, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         rows = self._one(cypher.AUDIT_READ, since=since, limit=limit)["rows"]

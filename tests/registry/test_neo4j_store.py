@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from neo4j.exceptions import Neo4jError
 from registry.codes import Level
 from registry.errors import BackendUnavailable, InvariantViolation, LevelMismatchError
 from registry.invariants import check_batch
-from registry.model import KINDS, Grid, Person, Place
+from registry.model import KINDS, AnyRecord, Grid, Holding, Person, Place, Post, Role
 from registry.store import GraphStore, cypher, open_store
 from registry.store.neo4j_store import Neo4jStore, split_credentials
 from tests.conftest import neo4j_url, open_fresh
@@ -282,18 +283,26 @@ def test_neo4j_accepted_write_adds_one_audit_entry_with_before_and_after(
     assert changes["P2"]["before"] is None and changes["P2"]["after"]["name"] == "李四"
 
 
-@pytest.mark.parametrize("failing", ["AUDIT_WRITE", "link"])
+@pytest.mark.parametrize("failing", ["AUDIT_WRITE", "link", "create"])
 def test_neo4j_data_and_audit_commit_together(
     neo4j: Neo4jStore, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    """A write failing at its last statement (the audit entry) or half way (linking records)
-    leaves neither data nor an audit entry: the records and the audit are one transaction."""
+    """A write failing at its last statement (the audit entry) or half way (creating or linking
+    records) leaves neither data nor an audit entry: the records and the audit are one
+    transaction."""
     neo4j.apply([Grid(code="G1", name="一级", tier=1, county=COUNTY)])
     before, log = _state(neo4j), neo4j.audit_log(limit=10_000)
     if failing == "AUDIT_WRITE":
         monkeypatch.setattr(cypher, "AUDIT_WRITE", "THIS IS NOT CYPHER")
-    else:
+    elif failing == "link":
         monkeypatch.setattr(cypher, "link", lambda kind, field: "THIS IS NOT CYPHER")
+    else:  # creating the person fails: the grid (an earlier kind) is created by then
+        create = cypher.create
+        monkeypatch.setattr(
+            cypher,
+            "create",
+            lambda kind, fields=(): "NOT" if kind == "person" else create(kind, fields),
+        )
     with pytest.raises(Neo4jError) as info:
         neo4j.apply(
             [
@@ -307,6 +316,76 @@ def test_neo4j_data_and_audit_commit_together(
     assert neo4j.audit_log(limit=10_000) == log
     neo4j.apply([Person(id="P1", name="张三")])  # and the store still writes
     assert len(neo4j.audit_log(limit=10_000)) == len(log) + 1
+
+
+# --- relationships follow the reference properties --------------------------------------------
+
+
+def _links(store: Neo4jStore) -> list[tuple[str, str, str, str]]:
+    """Every relationship between records: (label, key, type, target key), sorted."""
+    records, _, _ = store.driver.execute_query(
+        "MATCH (n)-[r]->(t) WHERE n.key IS NOT NULL "
+        "RETURN labels(n)[0] AS label, n.key AS key, type(r) AS type, t.key AS target",
+        database_=store.database,
+    )
+    return sorted((r["label"], r["key"], r["type"], r["target"]) for r in records)
+
+
+def _references(store: Neo4jStore) -> list[tuple[str, str, str, str]]:
+    """What the relationships must be: one per reference field set, to the record it names."""
+    found = []
+    for cls in KINDS.values():
+        for rec in store.scan(cls):
+            for field in cls.REFS:
+                ref = getattr(rec, field)
+                if ref is not None:
+                    found.append((cls.__name__, rec.key, field.upper(), ref))
+    return sorted(found)
+
+
+def test_neo4j_relationships_follow_references_through_creates_and_changes(
+    neo4j: Neo4jStore,
+) -> None:
+    """New records are created with their relationships (to records of the same write, of
+    their own kind, or stored before); a changed reference moves its relationship, a cleared
+    one drops it, an unchanged record keeps its own: always exactly one relationship per
+    reference set, and a write of records equal to the stored ones changes nothing."""
+    town = "451225100000"
+    first: list[AnyRecord] = [
+        Place(code=town, name="东门镇", level=Level.TOWNSHIP, parent=COUNTY),
+        Role(code="grid_worker", name="网格员"),
+        Grid(code="G1", name="一级", tier=1, county=COUNTY),
+        Grid(code="G2", name="二级", tier=2, county=COUNTY, parent="G1"),
+        Post(id="S1", role="grid_worker", grid="G2"),
+        Post(id="S2", role="grid_worker", place=town),
+        Person(id="P1", name="张三"),
+        Person(id="P2", name="李四"),
+        Holding(id="H1", person="P1", post="S1"),
+        Holding(id="H2", person="P2", post="S2"),
+    ]
+    neo4j.apply(first)
+    assert ("Holding", "H1", "POST", "S1") in _links(neo4j)
+    assert ("Grid", "G2", "PARENT", "G1") in _links(neo4j)
+    assert _links(neo4j) == _references(neo4j)
+    neo4j.apply(
+        [
+            Post(id="S1", role="grid_worker", place=town, label="改设在镇"),  # grid → place
+            Holding(id="H1", person="P2", post="S1"),  # another person
+            Holding(id="H2", person="P2", post="S2", valid_to=date(2026, 1, 1)),  # no ref change
+            Grid(code="G2", name="二级", tier=2, county=COUNTY, parent="G1"),  # unchanged
+            Grid(code="G3", name="三级", tier=3, county=COUNTY, parent="G2"),
+        ]
+    )
+    links = _links(neo4j)
+    assert ("Post", "S1", "PLACE", town) in links
+    assert ("Post", "S1", "GRID", "G2") not in links
+    assert ("Holding", "H1", "PERSON", "P2") in links
+    assert ("Holding", "H1", "PERSON", "P1") not in links
+    assert links == _references(neo4j)
+    state = _state(neo4j)
+    neo4j.apply(first[:2])  # equal to the stored records: written (audited) but unchanged
+    assert _state(neo4j) == state
+    assert _links(neo4j) == links
 
 
 # --- the Cypher text (no server) --------------------------------------------------------------
@@ -356,7 +435,14 @@ def test_cypher_schema_statements_cover_every_kind() -> None:
 
 
 def test_cypher_statements_interpolate_only_known_kinds() -> None:
-    for make in (cypher.get_many, cypher.scan, cypher.count, cypher.upsert, cypher.ancestors):
+    for make in (
+        cypher.get_many,
+        cypher.scan,
+        cypher.count,
+        cypher.create,
+        cypher.update,
+        cypher.ancestors,
+    ):
         with pytest.raises(KeyError):
             make("Place) DETACH DELETE (n")
         assert ":Place" in make("place")
