@@ -28,11 +28,14 @@ def ratios(entry: dict[str, Any], a5_us_per_node: float | None) -> dict[str, flo
         "http_p50_at_16_vs_a3_p50": _ratio(s16["p50_ms"], b16["p50_ms"]),
         "http_rps_at_1_vs_a3_rps": _ratio(s1["throughput_rps"], b1["throughput_rps"]),
         "http_rps_at_16_vs_a3_rps": _ratio(s16["throughput_rps"], b16["throughput_rps"]),
-        "coverage_vs_a5_per_node": _ratio(entry["coverage"]["us_per_node"], a5_us_per_node),
+        "coverage_vs_a5_per_node": _ratio(entry["coverage"].get("us_per_node"), a5_us_per_node),
     }
     if base.get("a4"):
         a4_us = base["a4"]["p50_ms"] * 1000
         found["inprocess_p50_vs_a4_p50"] = _ratio(entry["inprocess"]["p50_us"], a4_us)
+        if "inprocess_fresh" in entry:
+            fresh = entry["inprocess_fresh"]["p50_us"]
+            found["inprocess_fresh_p50_vs_a4_p50"] = _ratio(fresh, a4_us)
         found["http_p50_at_1_vs_a4_p50"] = _ratio(s1["p50_ms"] * 1000, a4_us)
     return {k: v for k, v in found.items() if v is not None}
 
@@ -92,6 +95,11 @@ def _entry_targets(entry: dict[str, Any]) -> list[dict[str, Any]]:
     v = r.get("inprocess_p50_vs_a4_p50")
     if v is not None:
         out.append(t(entry, "neo4j_inprocess_vs_a4", "responsible p50 <= 3 x A4", v, v <= 3))
+        out[-1]["note"] = "the same requests again and again (answers kept per data version)"
+        v = r.get("inprocess_fresh_p50_vs_a4_p50")
+        if v is not None:
+            name, what = "neo4j_fresh_vs_a4", "responsible p50 <= 3 x A4, requests not seen before"
+            out.append(t(entry, name, what, v, v <= 3))
         v = r.get("http_p50_at_1_vs_a4_p50")
         out.append(
             t(
@@ -129,9 +137,12 @@ def targets(
                     "value": x["national_bytes_estimate"], "met": x["fits"],
                     "note": "extrapolated, not loaded"})  # fmt: skip
     neo = [e["scale"] for e in results if e["store"] == "neo4j"]
+    # Met when province scale was loaded and every judged target of it on Neo4j is met.
+    missed = [x["name"] for x in out if (x["scale"], x["store"], x["met"]) == ("province", "neo4j", False)]  # fmt: skip
     out.append({"scale": "province", "store": "neo4j", "name": "neo4j_loads_province",
                 "target": "Neo4j loads province scale and answers within the targets",
-                "value": neo, "met": True if "province" in neo else None})  # fmt: skip
+                "value": neo, "met": not missed if "province" in neo else None,
+                "note": f"province targets not met: {missed}" if missed else ""})  # fmt: skip
     return out
 
 
