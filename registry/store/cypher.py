@@ -308,11 +308,6 @@ CALL (asked_categories) {
   MATCH (c)-[:PARENT*0..16]->(up:Category)
   RETURN collect(DISTINCT up) AS categories
 }
-CALL (categories) {
-  UNWIND categories AS c
-  MATCH (c)<-[:CATEGORY]-(h:Handling)
-  RETURN collect(DISTINCT h) AS handlings
-}
 // 6. What refers to a chain place, in one expansion: its memberships (the county's alliances),
 //    the organizations located in it, the jurisdictions over it and its posts (the seats).
 CALL (chain) {
@@ -323,6 +318,36 @@ CALL (chain) {
     collect(DISTINCT CASE WHEN x:Organization THEN x END) AS chain_orgs,
     collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS place_jurisdictions,
     collect(DISTINCT CASE WHEN x:Post THEN x END) AS place_posts
+}
+// 6b. The handling rules of the category chain that can apply to an asked place: centre rules
+//     and rules naming no organization; rules naming an organization with a jurisdiction over
+//     a chain place, located in a chain county, or above (or being) an organization located in
+//     a chain place or with a jurisdiction over one (a unit). Of the others, one per category
+//     and validity window is kept, so each category still shows whether it has handler rules
+//     in force at any date (the nearest category with some supplies all of them): a request's
+//     handlers are then a subset of the category's, holding every one that can act for it, in
+//     the same order (``registry.queries.handling``). Each county's own departments are the
+//     bulk of a category's rules at province scale.
+CALL (place_jurisdictions) {
+  UNWIND place_jurisdictions AS j
+  MATCH (j)-[:ORGANIZATION]->(o:Organization)
+  RETURN collect(DISTINCT o) AS juris_orgs
+}
+CALL (chain_orgs, juris_orgs) {
+  UNWIND chain_orgs + juris_orgs AS s
+  MATCH (s)-[:PARENT*0..16]->(up:Organization)
+  RETURN collect(DISTINCT up) AS above
+}
+CALL (categories, chain, above) {
+  UNWIND categories AS c
+  MATCH (c)<-[:CATEGORY]-(h:Handling)
+  OPTIONAL MATCH (h)-[:ORGANIZATION]->(o:Organization)
+  WITH c, h, o IS NULL OR coalesce(h.org_kind = 'centre', false) OR o IN above
+    OR EXISTS { MATCH (o)-[:PLACE]->(:Place)-[:PARENT*0..16]->(a:Place) WHERE a IN chain AND a.level = 'county' } AS relevant
+  WITH c, h.valid_from AS from, h.valid_to AS to,
+    collect(CASE WHEN relevant THEN h END) AS kept, collect(CASE WHEN NOT relevant THEN h END) AS others
+  UNWIND kept + others[0..1] AS h
+  RETURN collect(DISTINCT h) AS handlings
 }
 // 7. Alliances: the chain's alliances, every membership of those alliances, the partner places
 //    and their ancestors (their province).
