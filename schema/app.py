@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import anyio
 import orjson
@@ -44,6 +45,8 @@ from schema.prepared import PREPARED, execute_prepared, request_fields
 
 __all__ = ["create_app"]
 
+T = TypeVar("T")
+
 
 class GridregRouter(GraphQLRouter[Context, None]):
     """GraphQL over HTTP with orjson, coded errors and the vendored GraphiQL page.
@@ -55,9 +58,12 @@ class GridregRouter(GraphQLRouter[Context, None]):
     _loops = threading.local()
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return await self.run_operation(super().execute_single(*args, **kwargs))
+
+    async def run_operation(self, operation: Coroutine[Any, Any, T]) -> T:
+        """Await ``operation`` here, or with ``limiter`` set on a worker thread's own loop."""
         if self.limiter is None:
-            return await super().execute_single(*args, **kwargs)
-        operation = super().execute_single(*args, **kwargs)
+            return await operation
         return await anyio.to_thread.run_sync(_run_in_thread_loop, operation, limiter=self.limiter)
 
     def encode_json(self, data: object) -> bytes:
@@ -194,12 +200,7 @@ def create_app(
             return None
         operation = execute_prepared(the_schema, ready, context, variables)
         try:
-            if router.limiter is None:
-                result = await operation
-            else:
-                result = await anyio.to_thread.run_sync(
-                    _run_in_thread_loop, operation, limiter=router.limiter
-                )
+            result = await router.run_operation(operation)
         except Exception:  # a query has no side effects: strawberry runs it again, its way
             return None
         data = await router.process_result(request, result)
