@@ -244,11 +244,26 @@ def ancestors(kind: str) -> str:
 #: seats), so one statement answers one request or a whole batch, and what it fetches for a
 #: batch is the union of what it fetches for each request.
 #:
+#: The row is split in parts the Python side (``registry.store.routing_parts``) can keep:
+#:
+#: - ``found``: what is particular to the requests (the asked records, their coverage, the
+#:   place chains, the grid chains with their seats, the category chains) and the roles;
+#: - ``place_parts``: for each chain place, what refers to it (its alliances and partners, the
+#:   organizations located in it or serving it, its seats, its borders) with those
+#:   organizations' chains, seats and jurisdictions;
+#: - ``category_parts``: for each category of the chains, every handling rule of it, with the
+#:   organizations the rules name, their chains, seats and jurisdictions.
+#:
+#: A place part depends on nothing but its place and a category part on nothing but its
+#: category, so many requests share them: ``$parts_version`` is the data version of the parts
+#: the caller keeps, ``$kept_places`` and ``$kept_categories`` their keys. When the data version
+#: is still ``$parts_version`` (``warm``), kept parts and the roles are not read again.
+#:
 #: Keep in step with ``registry.queries`` (``responsibility``, ``seats``, ``handling``,
-#: ``escalation``, ``alliances``, ``hierarchy``): the Python side (``Neo4jStore``'s
-#: ``prefetch_responsible_many``) claims the ``referrers`` answers this statement fetches in
-#: full. A read the prefetch misses still answers correctly (it goes to the store), and the
-#: conformance tests count round trips (one per ``responsible_for``).
+#: ``escalation``, ``alliances``, ``hierarchy``): the Python side claims the ``referrers``
+#: answers each part fetches in full. A read the prefetch misses still answers correctly (it
+#: goes to the store), and the conformance tests count round trips (one per
+#: ``responsible_for``) and misses.
 #:
 #: ``$known`` is a data version the caller holds answers for: when the server's data version
 #: is still ``$known`` the statement returns no row and reads nothing else (pass -2 to always
@@ -260,6 +275,7 @@ RESPONSIBLE_NEIGHBOURHOOD = """
 OPTIONAL MATCH (lock:GridregLock {name: 'write'})
 WITH coalesce(lock.seq, -1) AS version_before
 WHERE version_before <> $known
+WITH version_before, version_before = $parts_version AS warm
 // 1. What was asked for (a key that matches nothing is reported missing by its absence).
 CALL () {
   UNWIND $places AS k
@@ -296,185 +312,238 @@ CALL (asked_places, covered) {
   MATCH (s)-[:PARENT*0..16]->(a:Place)
   RETURN collect(DISTINCT a) AS chain
 }
-// 4. The grid chain: the asked and covering grids and their ancestors (tiers, seat fallback).
+// 4. The grid chain: the asked and covering grids and their ancestors (tiers, seat fallback),
+//    their seats, who holds them and those people.
 CALL (asked_grids, covering) {
   UNWIND asked_grids + covering AS g
   MATCH (g)-[:PARENT*0..16]->(up:Grid)
   RETURN collect(DISTINCT up) AS grids
 }
-// 5. The category chain (a category inherits from its class) and the handling rules of each.
-CALL (asked_categories) {
-  UNWIND asked_categories AS c
-  MATCH (c)-[:PARENT*0..16]->(up:Category)
-  RETURN collect(DISTINCT up) AS categories
-}
-// 6. What refers to a chain place, in one expansion: its memberships (the county's alliances),
-//    the organizations located in it, the jurisdictions over it and its posts (the seats).
-CALL (chain) {
-  UNWIND chain AS p
-  MATCH (p)<-[:PLACE]-(x)
-  WHERE x:Membership OR x:Organization OR x:Jurisdiction OR x:Post
-  RETURN collect(DISTINCT CASE WHEN x:Membership THEN x END) AS own_memberships,
-    collect(DISTINCT CASE WHEN x:Organization THEN x END) AS chain_orgs,
-    collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS place_jurisdictions,
-    collect(DISTINCT CASE WHEN x:Post THEN x END) AS place_posts
-}
-// 6b. The handling rules of the category chain that can apply to an asked place: centre rules
-//     and rules naming no organization; rules naming an organization with a jurisdiction over
-//     a chain place, located in a chain county, or above (or being) an organization located in
-//     a chain place or with a jurisdiction over one (a unit). Of the others, one per category
-//     and validity window is kept, so each category still shows whether it has handler rules
-//     in force at any date (the nearest category with some supplies all of them): a request's
-//     handlers are then a subset of the category's, holding every one that can act for it, in
-//     the same order (``registry.queries.handling``). Each county's own departments are the
-//     bulk of a category's rules at province scale.
-CALL (place_jurisdictions) {
-  UNWIND place_jurisdictions AS j
-  MATCH (j)-[:ORGANIZATION]->(o:Organization)
-  RETURN collect(DISTINCT o) AS juris_orgs
-}
-CALL (chain_orgs, juris_orgs) {
-  UNWIND chain_orgs + juris_orgs AS s
-  MATCH (s)-[:PARENT*0..16]->(up:Organization)
-  RETURN collect(DISTINCT up) AS above
-}
-CALL (categories, chain, above) {
-  UNWIND categories AS c
-  MATCH (c)<-[:CATEGORY]-(h:Handling)
-  OPTIONAL MATCH (h)-[:ORGANIZATION]->(o:Organization)
-  WITH c, h, o IS NULL OR coalesce(h.org_kind = 'centre', false) OR o IN above
-    OR EXISTS { MATCH (o)-[:PLACE]->(:Place)-[:PARENT*0..16]->(a:Place) WHERE a IN chain AND a.level = 'county' } AS relevant
-  WITH c, h.valid_from AS from, h.valid_to AS to,
-    collect(CASE WHEN relevant THEN h END) AS kept, collect(CASE WHEN NOT relevant THEN h END) AS others
-  UNWIND kept + others[0..1] AS h
-  RETURN collect(DISTINCT h) AS handlings
-}
-// 7. Alliances: the chain's alliances, every membership of those alliances, the partner places
-//    and their ancestors (their province).
-CALL (own_memberships) {
-  UNWIND own_memberships AS m
-  MATCH (m)-[:ALLIANCE]->(a:Alliance)
-  RETURN collect(DISTINCT a) AS alliances
-}
-CALL (alliances) {
-  UNWIND alliances AS a
-  MATCH (a)<-[:ALLIANCE]-(m:Membership)
-  RETURN collect(DISTINCT m) AS memberships
-}
-CALL (memberships) {
-  UNWIND memberships AS m
-  MATCH (m)-[:PLACE]->(p:Place)
-  RETURN collect(DISTINCT p) AS partners
-}
-CALL (partners) {
-  UNWIND partners AS p
-  MATCH (p)-[:PARENT*0..16]->(a:Place)
-  RETURN collect(DISTINCT a) AS partner_places
-}
-// 8. Borders of every chain place (on either side), and the places on both sides with their
-//    ancestors (the bordering counties).
-CALL (chain) {
-  UNWIND chain AS p
-  MATCH (p)<-[:PLACE|OTHER]-(b:Border)
-  RETURN collect(DISTINCT b) AS borders
-}
-CALL (borders) {
-  UNWIND borders AS b
-  MATCH (b)-[:PLACE|OTHER]->(:Place)-[:PARENT*0..16]->(a:Place)
-  RETURN collect(DISTINCT a) AS border_places
-}
-// 9. Organizations: those located in a chain place (6.) or a partner place (centres,
-//    supervision, serving by location, partner centres), those with a jurisdiction over a chain
-//    place, and those a handling rule names; then every one's parent chain (escalation, a named
-//    organization's units, seat fallback).
-CALL (partners) {
-  UNWIND partners AS p
-  MATCH (p)<-[:PLACE]-(o:Organization)
-  RETURN collect(DISTINCT o) AS partner_orgs
-}
-CALL (place_jurisdictions, handlings) {
-  UNWIND place_jurisdictions + handlings AS r
-  MATCH (r)-[:ORGANIZATION]->(o:Organization)
-  RETURN collect(DISTINCT o) AS referred
-}
-CALL (chain_orgs, partner_orgs, referred) {
-  UNWIND chain_orgs + partner_orgs + referred AS o
-  WITH DISTINCT o
-  MATCH (o)-[:PARENT*0..16]->(up:Organization)
-  RETURN collect(DISTINCT up) AS orgs
-}
-// 10. For each of those organizations: its jurisdictions (whom it serves) and posts (its seats),
-//     in one expansion, and the place it is located in with that place's ancestors (its level;
-//     a named organization's county; each place's chain walked once).
-CALL (orgs) {
-  UNWIND orgs AS o
-  MATCH (o)<-[:ORGANIZATION]-(x)
-  WHERE x:Jurisdiction OR x:Post
-  RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS org_jurisdictions,
-    collect(DISTINCT CASE WHEN x:Post THEN x END) AS org_posts
-}
-CALL (orgs) {
-  UNWIND orgs AS o
-  MATCH (o)-[:PLACE]->(site:Place)
-  WITH DISTINCT site
-  MATCH (site)-[:PARENT*0..16]->(a:Place)
-  RETURN collect(DISTINCT a) AS org_places
-}
-// 11. Seats: the posts of the grid chain, the place chain (6.) and the organizations (10.; each
-//     post has exactly one owner, so the three lists do not overlap), who holds them, and those
-//     people.
 CALL (grids) {
   UNWIND grids AS g
   MATCH (g)<-[:GRID]-(s:Post)
   RETURN collect(DISTINCT s) AS grid_posts
 }
-CALL (grid_posts, place_posts, org_posts) {
-  UNWIND grid_posts + place_posts + org_posts AS s
+CALL (grid_posts) {
+  UNWIND grid_posts AS s
   MATCH (s)<-[:POST]-(h:Holding)
-  RETURN collect(DISTINCT h) AS holdings
+  RETURN collect(DISTINCT h) AS grid_holdings
 }
-CALL (holdings) {
-  UNWIND holdings AS h
+CALL (grid_holdings) {
+  UNWIND grid_holdings AS h
   MATCH (h)-[:PERSON]->(p:Person)
-  RETURN collect(DISTINCT p) AS persons
+  RETURN collect(DISTINCT p) AS grid_persons
 }
-// 12. Every role: a small catalogue (a vacant seat reads its role's ``fallback``).
-CALL () {
+// 5. The category chain (a category inherits from its class).
+CALL (asked_categories) {
+  UNWIND asked_categories AS c
+  MATCH (c)-[:PARENT*0..16]->(up:Category)
+  RETURN collect(DISTINCT up) AS categories
+}
+// 6. Every role, unless kept: a small catalogue (a vacant seat reads its role's ``fallback``).
+CALL (warm) {
+  WITH warm WHERE NOT warm
   MATCH (r:Role)
   RETURN collect(r) AS roles
 }
-// 13. Places and jurisdictions found by several parts, without duplicates.
-CALL (chain, covered, partner_places, border_places, org_places) {
-  UNWIND chain + covered + partner_places + border_places + org_places AS p
+// 7. A part per chain place not kept: its memberships (the county's alliances: every
+//    membership of those alliances, the partner places with their ancestors and the
+//    organizations located in them), the organizations located in it, the jurisdictions over
+//    it (with their organizations), its posts, and its borders (on either side: the places on
+//    both sides with their ancestors, the bordering counties). Then, for every organization
+//    found, its parent chain (escalation, seat fallback) less the organizations located in a
+//    place above the part's (that place's part holds them: the chain of a village's centre
+//    stops below the township's), and for each of those its jurisdictions and posts and the
+//    place it is located in with that place's ancestors; the posts' holdings and their
+//    people.
+CALL (chain, warm) {
+  UNWIND [p IN chain WHERE NOT (warm AND p.key IN $kept_places)] AS p
+  CALL (p) {
+    MATCH (p)<-[:PLACE]-(x)
+    WHERE x:Membership OR x:Organization OR x:Jurisdiction OR x:Post
+    RETURN collect(DISTINCT CASE WHEN x:Membership THEN x END) AS own_memberships,
+      collect(DISTINCT CASE WHEN x:Organization THEN x END) AS located,
+      collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS serving,
+      collect(DISTINCT CASE WHEN x:Post THEN x END) AS seats
+  }
+  CALL (own_memberships) {
+    UNWIND own_memberships AS m
+    MATCH (m)-[:ALLIANCE]->(a:Alliance)
+    RETURN collect(DISTINCT a) AS alliances
+  }
+  CALL (alliances) {
+    UNWIND alliances AS a
+    MATCH (a)<-[:ALLIANCE]-(m:Membership)
+    RETURN collect(DISTINCT m) AS memberships
+  }
+  CALL (memberships) {
+    UNWIND memberships AS m
+    MATCH (m)-[:PLACE]->(q:Place)
+    RETURN collect(DISTINCT q) AS partners
+  }
+  CALL (partners) {
+    UNWIND partners AS q
+    MATCH (q)-[:PARENT*0..16]->(a:Place)
+    RETURN collect(DISTINCT a) AS partner_places
+  }
+  CALL (partners) {
+    UNWIND partners AS q
+    MATCH (q)<-[:PLACE]-(o:Organization)
+    RETURN collect(DISTINCT o) AS partner_orgs
+  }
+  CALL (p) {
+    MATCH (p)<-[:PLACE|OTHER]-(b:Border)
+    RETURN collect(DISTINCT b) AS borders
+  }
+  CALL (borders) {
+    UNWIND borders AS b
+    MATCH (b)-[:PLACE|OTHER]->(:Place)-[:PARENT*0..16]->(a:Place)
+    RETURN collect(DISTINCT a) AS border_places
+  }
+  CALL (serving) {
+    UNWIND serving AS j
+    MATCH (j)-[:ORGANIZATION]->(o:Organization)
+    RETURN collect(DISTINCT o) AS serving_orgs
+  }
+  CALL (p) {
+    MATCH (p)-[:PARENT*1..16]->(a:Place)
+    RETURN collect(a.key) AS above
+  }
+  CALL (located, partner_orgs, serving_orgs, above) {
+    UNWIND located + partner_orgs + serving_orgs AS o
+    WITH DISTINCT o
+    MATCH (o)-[:PARENT*0..16]->(up:Organization)
+    WITH DISTINCT up, above
+    WHERE up.place IS NULL OR NOT up.place IN above
+    RETURN collect(up) AS orgs
+  }
+  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)<-[:ORGANIZATION]-(x)
+    WHERE x:Jurisdiction OR x:Post
+    RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS org_jurisdictions,
+      collect(DISTINCT CASE WHEN x:Post THEN x END) AS org_posts
+  }
+  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)-[:PLACE]->(site:Place)
+    WITH DISTINCT site
+    MATCH (site)-[:PARENT*0..16]->(a:Place)
+    RETURN collect(DISTINCT a) AS org_places
+  }
+  CALL (seats, org_posts) {
+    UNWIND seats + org_posts AS s
+    MATCH (s)<-[:POST]-(h:Holding)
+    RETURN collect(DISTINCT h) AS holdings
+  }
+  CALL (holdings) {
+    UNWIND holdings AS h
+    MATCH (h)-[:PERSON]->(q:Person)
+    RETURN collect(DISTINCT q) AS persons
+  }
+  CALL (serving, org_jurisdictions) {
+    UNWIND serving + org_jurisdictions AS j
+    RETURN collect(DISTINCT j) AS jurisdictions
+  }
+  CALL (partner_places, border_places, org_places) {
+    UNWIND partner_places + border_places + org_places AS q
+    RETURN collect(DISTINCT q) AS places
+  }
+  RETURN collect({
+    key: p.key,
+    level: p.level,
+    partner_keys: [x IN partners | x.key],
+    found: {
+      place: [x IN places | properties(x)],
+      membership: [x IN memberships | properties(x)],
+      alliance: [x IN alliances | properties(x)],
+      border: [x IN borders | properties(x)],
+      organization: [x IN orgs | properties(x)],
+      jurisdiction: [x IN jurisdictions | properties(x)],
+      post: [x IN seats + org_posts | properties(x)],
+      holding: [x IN holdings | properties(x)],
+      person: [x IN persons | properties(x)]
+    }
+  }) AS place_parts
+}
+// 8. A part per chain category not kept: every handling rule of it, the organizations the
+//    rules name with their parent chains (a named organization's units), and for each of
+//    those its jurisdictions, posts (with their holdings and people) and the place it is
+//    located in with that place's ancestors (a named organization's county).
+CALL (categories, warm) {
+  UNWIND [c IN categories WHERE NOT (warm AND c.key IN $kept_categories)] AS c
+  CALL (c) {
+    MATCH (c)<-[:CATEGORY]-(h:Handling)
+    RETURN collect(h) AS handlings
+  }
+  CALL (handlings) {
+    UNWIND handlings AS h
+    MATCH (h)-[:ORGANIZATION]->(o:Organization)
+    WITH DISTINCT o
+    MATCH (o)-[:PARENT*0..16]->(up:Organization)
+    RETURN collect(DISTINCT up) AS orgs
+  }
+  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)<-[:ORGANIZATION]-(x)
+    WHERE x:Jurisdiction OR x:Post
+    RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS jurisdictions,
+      collect(DISTINCT CASE WHEN x:Post THEN x END) AS posts
+  }
+  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)-[:PLACE]->(site:Place)
+    WITH DISTINCT site
+    MATCH (site)-[:PARENT*0..16]->(a:Place)
+    RETURN collect(DISTINCT a) AS places
+  }
+  CALL (posts) {
+    UNWIND posts AS s
+    MATCH (s)<-[:POST]-(h:Holding)
+    RETURN collect(DISTINCT h) AS holdings
+  }
+  CALL (holdings) {
+    UNWIND holdings AS h
+    MATCH (h)-[:PERSON]->(q:Person)
+    RETURN collect(DISTINCT q) AS persons
+  }
+  RETURN collect({
+    key: c.key,
+    found: {
+      handling: [x IN handlings | properties(x)],
+      place: [x IN places | properties(x)],
+      organization: [x IN orgs | properties(x)],
+      jurisdiction: [x IN jurisdictions | properties(x)],
+      post: [x IN posts | properties(x)],
+      holding: [x IN holdings | properties(x)],
+      person: [x IN persons | properties(x)]
+    }
+  }) AS category_parts
+}
+// 9. One row: the records by kind, the parts, and the keys the Python side claims or marks
+//    missing.
+CALL (chain, covered) {
+  UNWIND chain + covered AS p
   RETURN collect(DISTINCT p) AS places
 }
-CALL (place_jurisdictions, org_jurisdictions) {
-  UNWIND place_jurisdictions + org_jurisdictions AS j
-  RETURN collect(DISTINCT j) AS jurisdictions
-}
-// 14. One row: the records by kind, and the keys the Python side claims or marks missing.
 RETURN {
   place: [x IN places | properties(x)],
   grid: [x IN grids | properties(x)],
   coverage: [x IN place_links + grid_links | properties(x)],
   category: [x IN categories | properties(x)],
-  handling: [x IN handlings | properties(x)],
-  membership: [x IN memberships | properties(x)],
-  alliance: [x IN alliances | properties(x)],
-  border: [x IN borders | properties(x)],
-  organization: [x IN orgs | properties(x)],
-  jurisdiction: [x IN jurisdictions | properties(x)],
-  post: [x IN grid_posts + place_posts + org_posts | properties(x)],
-  holding: [x IN holdings | properties(x)],
-  person: [x IN persons | properties(x)],
+  post: [x IN grid_posts | properties(x)],
+  holding: [x IN grid_holdings | properties(x)],
+  person: [x IN grid_persons | properties(x)],
   role: [x IN roles | properties(x)]
 } AS found,
+  place_parts,
+  category_parts,
   [x IN asked_places | x.key] AS places_found,
   [x IN asked_grids | x.key] AS grids_found,
   [x IN asked_categories | x.key] AS categories_found,
   [x IN chain | x.key] AS chain_keys,
-  [x IN partners | x.key] AS partner_keys,
   version_before,
+  warm,
   COUNT { MATCH (l:GridregLock {name: 'write'}) WHERE l.seq = version_before } > 0 AS unchanged
 """
 

@@ -63,7 +63,6 @@ from registry.errors import BackendUnavailable
 from registry.invariants import Overlay, check_batch
 from registry.model import (
     KINDS,
-    Alliance,
     AnyRecord,
     Border,
     Boundary,
@@ -71,9 +70,7 @@ from registry.model import (
     Coverage,
     Grid,
     GridTier,
-    Handling,
     Holding,
-    Jurisdiction,
     Membership,
     Organization,
     Person,
@@ -97,6 +94,7 @@ from registry.store.base import (
     token_change,
 )
 from registry.store.prefetch import PrefetchView
+from registry.store.routing_parts import PartsCache, assemble
 
 __all__ = ["Neo4jStore", "split_credentials"]
 
@@ -235,6 +233,10 @@ def _record(cls: type[R], props: dict[str, Any]) -> R:
         return cls(**values)
     except TypeError:  # written by something else: validate, naming the field
         return from_row(cls, {k: _native(v) for k, v in props.items() if k != "key"})
+
+
+def _decode(kind: str, props: dict[str, Any]) -> AnyRecord:
+    return _record(KINDS[kind], props)
 
 
 def _unavailable(exc: Exception, where: str) -> BackendUnavailable:
@@ -398,6 +400,7 @@ class Neo4jStore(_CypherReads):
         self.database = database
         self.retry_seconds = retry_seconds
         self.round_trips = 0
+        self._parts: PartsCache | None = None  # routing parts of the newest data version
         password = password or url_password
         auth = (user or url_user or "neo4j", password) if password else None
         try:
@@ -737,7 +740,7 @@ class Neo4jStore(_CypherReads):
         ``version`` is the data version it holds, or None when a write committed while it was
         read (its records may mix two versions)."""
         view = PrefetchView(self)
-        if not self._prefetch_responsible_into(view, [(place, grid, category)], {}, known):
+        if not self._prefetch_responsible_into(view, [(place, grid, category)], known):
             return None
         return view
 
@@ -756,9 +759,8 @@ class Neo4jStore(_CypherReads):
         """
         view = PrefetchView(self)
         requests = sorted(set(keys), key=lambda k: tuple(x or "" for x in k))
-        seen: dict[str, set[str]] = {}
         for i in range(0, len(requests), RESPONSIBLE_CHUNK):
-            self._prefetch_responsible_into(view, requests[i : i + RESPONSIBLE_CHUNK], seen)
+            self._prefetch_responsible_into(view, requests[i : i + RESPONSIBLE_CHUNK])
         if len(requests) > RESPONSIBLE_CHUNK:  # read by several statements
             view.version = None
         return view
@@ -767,63 +769,43 @@ class Neo4jStore(_CypherReads):
         self,
         view: PrefetchView,
         requests: Sequence[tuple[str | None, str | None, str | None]],
-        seen: dict[str, set[str]],
         unless: int = -2,
     ) -> bool:
-        """One ``RESPONSIBLE_NEIGHBOURHOOD`` round trip for ``requests``, added to ``view``
-        (records whose keys are in ``seen``, added by an earlier chunk, are not decoded again).
-        False, with nothing added, when the data version is still ``unless``.
+        """One ``RESPONSIBLE_NEIGHBOURHOOD`` round trip for ``requests``, added to ``view``;
+        the place and category parts kept for the server's data version are not read again
+        (``registry.store.routing_parts``). False, with nothing added, when the data version is
+        still ``unless``.
         """
         places = sorted({p for p, _, _ in requests if p is not None})
         grids = sorted({g for _, g, _ in requests if g is not None})
         categories = sorted({c for _, _, c in requests if c is not None})
+        parts = self._parts
+        usable = parts is not None and parts.roles is not None
         rows = self._stream(
             cypher.RESPONSIBLE_NEIGHBOURHOOD,
             places=places,
             grids=grids,
             categories=categories,
             known=unless,
+            parts_version=parts.version if parts is not None and usable else -2,
+            kept_places=parts.kept_places() if parts is not None and usable else [],
+            kept_categories=parts.kept_categories() if parts is not None and usable else [],
         )
         if not rows:
             return False
         row = rows[0]
-        view.version = row["version_before"] if row["unchanged"] else None
-        found: dict[str, list[dict[str, Any]]] = row["found"]
-        for kind, props in found.items():
-            known = seen.setdefault(kind, set())
-            view.add(_record(KINDS[kind], r) for r in props if r["key"] not in known)
-            known.update(r["key"] for r in props)
-
-        def keys(kind: type[AnyRecord]) -> list[str]:
-            return [r["key"] for r in found[kind.KIND]]
-
+        version = row["version_before"] if row["unchanged"] else None
+        view.version = version
+        if parts is None or (not row["warm"] and parts.version != version):
+            parts = PartsCache(row["version_before"])
+            newest = self._parts
+            if version is not None and (newest is None or newest.version < version):
+                self._parts = parts  # kept for the requests that follow
+        assemble(view, row, parts, _decode, keep=version is not None)
         # Asked for and absent: known missing (the query raises NotFound without reading on).
         view.missing(Place, sorted(set(places) - set(row["places_found"])))
         view.missing(Grid, sorted(set(grids) - set(row["grids_found"])))
         view.missing(Category, sorted(set(categories) - set(row["categories_found"])))
-        # Referrers fetched in full (the statement's parts say why each list is complete).
-        chain = row["chain_keys"]
-        view.claim(Coverage, "place", row["places_found"])
-        view.claim(Coverage, "grid", row["grids_found"])
-        view.claim(Handling, "category", keys(Category))  # the category chains
-        view.claim(Post, "grid", keys(Grid))  # the grid chains
-        view.claim(Post, "place", chain)
-        view.claim(Post, "organization", keys(Organization))
-        view.claim(Holding, "post", keys(Post))
-        view.claim(Organization, "place", [*chain, *row["partner_keys"]])
-        view.claim(Jurisdiction, "place", chain)
-        view.claim(Jurisdiction, "organization", keys(Organization))
-        view.claim(Membership, "place", chain)
-        view.claim(Membership, "alliance", keys(Alliance))
-        view.claim(Border, "place", chain)
-        view.claim(Border, "other", chain)
-        # Every role is fetched (nothing claimed): a role code read but not recorded is known
-        # missing (a category may involve a role no seat has). Likewise an alliance.
-        codes = {p["role"] for p in found[Post.KIND]}
-        codes.update(code for c in found[Category.KIND] for code in c.get("roles") or ())
-        view.missing(Role, sorted(codes - set(keys(Role))))
-        named = {m["alliance"] for m in found[Membership.KIND]}
-        view.missing(Alliance, sorted(named - set(keys(Alliance))))
         return True
 
     def prefetch_coverage(self, scope: str) -> PrefetchView:

@@ -1,17 +1,20 @@
-"""On Neo4j a ``responsible`` request reads only the handling rules that can act for it (each
-county has its own departments named by a category's rules), and still answers exactly like
-the in-memory store, with no read falling through: a synthetic region of three counties."""
+"""On Neo4j ``responsible`` requests share what they read about a county (and the regions above
+it) and about a category (its handling rules: each county names its own departments), once per
+data version, and still answer exactly like the in-memory store, with no read falling through:
+a synthetic region of three counties. And handling rules naming other counties' departments
+still count for the category."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from loaders.synthetic import write_to_store
 from loaders.synthetic_builder import TODAY
 from registry.codes import Level
-from registry.model import Category, Handling, Organization, OrgKind, Place
+from registry.model import AnyRecord, Category, Handling, Organization, OrgKind, Place
 from registry.queries.hierarchy import ancestors
 from registry.queries.responsibility import TierKind, responsible_for
 from registry.store import GraphStore, open_store
@@ -21,6 +24,7 @@ from tests.conftest import neo4j_url, open_fresh
 from tests.registry.test_neo4j_prefetch import assert_same_answers
 
 COUNTIES = 3
+_KEPT = (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY)
 
 
 @pytest.fixture(scope="module")
@@ -61,39 +65,95 @@ def _county(store: GraphStore, code: str) -> str | None:
     return next((p.code for p in chain if p is not None and p.level is Level.COUNTY), None)
 
 
-def _home(store: GraphStore, rule: Handling) -> str | None:
-    """The county of the organization ``rule`` names (None: it names none)."""
-    org = store.get(Organization, rule.organization) if rule.organization else None
-    return None if org is None else _county(store, org.place)
+def _spy(neo4j: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The rows of every statement ``neo4j`` sends from now on (the real server's)."""
+    rows: list[dict[str, Any]] = []
+    stream = neo4j._stream
+
+    def recorded(query: str, **params: Any) -> list[dict[str, Any]]:
+        out = stream(query, **params)
+        rows.extend(out)
+        return out
+
+    monkeypatch.setattr(neo4j, "_stream", recorded)
+    return rows
+
+
+def _parts_read(rows: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    places = [part["key"] for row in rows for part in row.get("place_parts", ())]
+    categories = [part["key"] for row in rows for part in row.get("category_parts", ())]
+    return places, categories
 
 
 @pytest.mark.neo4j
-def test_a_request_reads_only_the_rules_that_can_act_for_it(
-    stores: tuple[GraphStore, Neo4jStore],
+def test_requests_share_the_parts_of_their_counties_and_categories(
+    stores: tuple[GraphStore, Neo4jStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Of the rules naming another county's organization, at most one per category of the
-    chain is read (it shows that the category has handler rules in force); the answers are the
-    in-memory store's, read in one round trip with no miss."""
+    """Every request is answered like the in-memory store, in one round trip with no miss; the
+    part of a county (or a region above it) and of a category is read once per data version,
+    by the first request needing it, and every later request uses the kept one."""
     memory, neo4j = stores
+    neo4j._parts = None
+    rows = _spy(neo4j, monkeypatch)
     categories = sorted(c.code for c in memory.scan(Category) if "." in c.code)
-    every_rule = {c: len(memory.referrers(Handling, "category", c)) for c in categories}
-    assert max(every_rule.values()) >= 3 * COUNTIES  # each county names its own departments
-    fetched = total = 0
+    upper = {p.code for p in memory.scan(Place) if p.level in _KEPT}
     for place in _places(memory):
-        county = _county(memory, place)
         for category in categories:
+            before = neo4j.round_trips
             view = neo4j.prefetch_responsible(place, None, category)
+            assert neo4j.round_trips - before == 1
             got = responsible_for(view, place=place, category=category, at=TODAY)
             assert view.misses == 0, (place, category)
             want = responsible_for(memory, place=place, category=category, at=TODAY)
             assert_same_answers([want], [got], f"{place} {category}")
-            rules = view.records(Handling)
-            foreign = [h for h in rules if _home(memory, h) not in (None, county)]
-            assert len(foreign) <= 2, (place, category, [h.key for h in foreign])
-            fetched += len(rules)
-            parent = category.split(".")[0]
-            total += every_rule[category] + len(memory.referrers(Handling, "category", parent))
-    assert fetched < total, (fetched, total)
+    places_read, categories_read = _parts_read(rows)
+    kept = [key for key in places_read if key in upper]
+    assert sorted(kept) == sorted(set(kept)), "a county's part was read twice"
+    assert set(kept) == upper  # counties, the prefecture and the province: each once
+    parents = {c.split(".")[0] for c in categories}
+    assert sorted(categories_read) == sorted({*categories, *parents})  # each once
+    # A lower place's part is read by every request needing it (it is not kept).
+    assert len(places_read) - len(kept) > len(_places(memory))
+
+
+@pytest.mark.neo4j
+def test_a_write_replaces_the_kept_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a write, the next request reads the parts again and sees the write (a new
+    department of the county handling the category)."""
+    store = open_fresh(neo4j_url())
+    assert isinstance(store, Neo4jStore)
+    memory = open_store("memory://")
+    try:
+        memory.apply(sample_records())
+        store.apply(sample_records())
+        place = f"{VILLAGE}-001"
+        first = responsible_for(store, place=place, category="C3.1", at=SAMPLE_TODAY)
+        assert first == responsible_for(memory, place=place, category="C3.1", at=SAMPLE_TODAY)
+        rows = _spy(store, monkeypatch)
+        other = f"{VILLAGE}-002"
+        responsible_for(store, place=other, category="C3.1", at=SAMPLE_TODAY)
+        places_read, categories_read = _parts_read(rows)
+        county = _county(memory, place)
+        assert county is not None
+        assert county not in places_read and categories_read == []  # kept
+        change: list[AnyRecord] = [
+            Organization(
+                code="451225-dept-new", name="罗城新局", kind=OrgKind.DEPARTMENT, place=county
+            ),
+            Handling(category="C3.1", organization="451225-dept-new"),
+        ]
+        memory.apply(change)
+        store.apply(change)
+        rows.clear()
+        got = responsible_for(store, place=other, category="C3.1", at=SAMPLE_TODAY)
+        assert got == responsible_for(memory, place=other, category="C3.1", at=SAMPLE_TODAY)
+        names = [t.subject_name for t in got.tiers if t.kind is TierKind.DEPARTMENT]
+        assert "罗城新局" in names
+        places_read, categories_read = _parts_read(rows)
+        assert county in places_read and "C3.1" in categories_read  # read again
+    finally:
+        memory.close()
+        store.close()
 
 
 def test_a_category_whose_rules_all_name_other_counties_keeps_them(
