@@ -232,10 +232,10 @@ def _serves_county(
         return not areas.isdisjoint(chain)
     if county is None:
         return False
-    county_key = ("in_county", org.code, county.code)
-    inside = shared.get(county_key)
-    if inside is None:
-        inside = shared[county_key] = org.place == county.code or any(
-            a.code == county.code for a in ancestors(store, Place, org.place)
+    site_key = ("site", org.place)  # the org's place and its ancestors, for every county
+    site = shared.get(site_key)
+    if site is None:
+        site = shared[site_key] = frozenset(
+            [org.place, *(a.code for a in ancestors(store, Place, org.place))]
         )
-    return bool(inside)
+    return county.code in site

@@ -187,6 +187,25 @@ def _memo_for(store: GraphStore) -> _Memo:
     return memo
 
 
+#: Per remote store, the memo shared by the calls whose prefetch read one data version.
+_VERSION_MEMOS: weakref.WeakKeyDictionary[GraphStore, tuple[int, _Memo]]
+_VERSION_MEMOS = weakref.WeakKeyDictionary()
+
+
+def _memo_of_view(store: GraphStore, view: GraphStore, memo: _Memo) -> _Memo:
+    """The memo for a call answered from ``view``, a prefetch of remote ``store``: when the
+    view was read at one data version (``version``), the memo shared by every call that read
+    that version (its results depend only on what their keys name, and that version's data);
+    else ``memo``. The newest version's memo replaces an older one."""
+    version = getattr(view, "version", None)
+    if not isinstance(version, int):
+        return memo
+    kept = _VERSION_MEMOS.get(store)
+    if kept is None or kept[0] < version:
+        kept = _VERSION_MEMOS[store] = (version, _Memo())
+    return kept[1] if kept[0] == version else memo
+
+
 #: Answers kept per remote store (``responsible_for`` of a place or grid), with the data version
 #: they were read at; each call asks the server whether that is still its version.
 KEPT_ANSWERS = 2048
@@ -216,7 +235,7 @@ def _remote_answer(
     if view is None:  # still the version the kept answer was read at
         assert kept is not None
         return kept[1]
-    answer = _answer(view, request, memo, None)
+    answer = _answer(view, request, _memo_of_view(store, view, memo), None)
     if view.version is not None:
         if len(answers) >= KEPT_ANSWERS:  # about 16 KB each at county scale: some 35 MB
             answers.clear()
@@ -244,7 +263,8 @@ def responsible_for(
             return kept
     prefetch = getattr(store, "prefetch_responsible", None)
     if prefetch is not None:  # a remote store fetches everything read below at once
-        store = prefetch(*_prefetch_key(request, location))
+        view = prefetch(*_prefetch_key(request, location))
+        return _answer(view, request, _memo_of_view(store, view, memo), location)
     return _answer(store, request, memo, location)
 
 
@@ -281,7 +301,9 @@ def responsible_many(
     memo = _memo_for(store)
     prefetch = getattr(store, "prefetch_responsible_many", None)
     if prefetch is not None:
-        store = prefetch([_prefetch_key(requests[i], located[i]) for i in valid])
+        view = prefetch([_prefetch_key(requests[i], located[i]) for i in valid])
+        memo = _memo_of_view(store, view, memo)
+        store = view
     for i in valid:
         if spent is not None and spent():
             out[i] = TimeBudgetExceeded(f"request {i}: the time budget ran out", [str(i)])
