@@ -103,6 +103,8 @@ T = TypeVar("T")
 
 #: Rows per ``UNWIND`` statement in a write.
 BATCH = 5000
+#: Relationships, then nodes, deleted per transaction by ``erase_all_data``.
+ERASE_BATCH = 10_000
 #: Writes with at most this many records keep full before/after rows in the audit log.
 AUDIT_DETAIL_LIMIT = 200
 #: Requests per ``RESPONSIBLE_NEIGHBOURHOOD`` statement in ``prefetch_responsible_many``.
@@ -716,9 +718,9 @@ class Neo4jStore(_CypherReads):
         """Delete every record and audit entry (tests and administrators only)."""
         self._run(cypher.ENSURE_LOCK, {}, write=True)
         self._run(cypher.BUMP_SEQ, {}, write=True)
-        params = {"labels": _LABELS, "limit": 20000}
-        while self._run(cypher.ERASE_BATCH, params, write=True)[0]["deleted"]:
-            pass
+        params = {"labels": _LABELS, "batch": ERASE_BATCH}
+        self._run(cypher.ERASE_RELATIONSHIPS, params, write=True)
+        self._run(cypher.ERASE_NODES, params, write=True)
         self._run(cypher.BUMP_SEQ, {}, write=True)
 
     def close(self) -> None:

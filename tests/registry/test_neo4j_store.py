@@ -457,4 +457,4 @@ def test_neo4j_erase_moves_the_data_version_on_and_keeps_the_lock(neo4j: Neo4jSt
     neo4j.erase_all_data()
     assert neo4j.data_version() >= before + 2
     assert _state(neo4j) == {kind: [] for kind in KINDS}
-    assert "GridregLock" not in cypher.ERASE_BATCH
+    assert "GridregLock" not in cypher.ERASE_RELATIONSHIPS + cypher.ERASE_NODES
