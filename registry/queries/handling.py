@@ -136,11 +136,11 @@ def _below(store: GraphStore, org: Organization, top: str, shared: dict[Any, Any
     """True when ``org`` is ``top`` or belongs to it (through ``parent`` links)."""
     if org.code == top:
         return True
-    key = ("below", org.code, top)
-    found = shared.get(key)
-    if found is None:
-        found = shared[key] = any(a.code == top for a in ancestors(store, Organization, org.code))
-    return bool(found)
+    key = ("above", org.code)  # what ``org`` belongs to, for every ``top``
+    above = shared.get(key)
+    if above is None:
+        above = shared[key] = frozenset(a.code for a in ancestors(store, Organization, org.code))
+    return top in above
 
 
 def locality(level: Level | None) -> int:
