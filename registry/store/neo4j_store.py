@@ -782,23 +782,23 @@ class Neo4jStore(_CypherReads):
         grids = sorted({g for _, g, _ in requests if g is not None})
         categories = sorted({c for _, _, c in requests if c is not None})
         parts = self._parts
-        usable = parts is not None and parts.roles is not None
+        kept = parts if parts is not None and parts.roles is not None else None
         rows = self._stream(
             cypher.RESPONSIBLE_NEIGHBOURHOOD,
             places=places,
             grids=grids,
             categories=categories,
             known=unless,
-            parts_version=parts.version if parts is not None and usable else -2,
-            kept_places=parts.kept_places() if parts is not None and usable else [],
-            kept_categories=parts.kept_categories() if parts is not None and usable else [],
+            parts_version=kept.version if kept is not None else -2,
+            kept_places=kept.kept_places() if kept is not None else [],
+            kept_categories=kept.kept_categories() if kept is not None else [],
         )
         if not rows:
             return False
         row = rows[0]
         version = row["version_before"] if row["unchanged"] else None
         view.version = version
-        if parts is None or (not row["warm"] and parts.version != version):
+        if parts is None or (not row["warm"] and parts.version != version):  # a new version
             parts = PartsCache(row["version_before"])
             newest = self._parts
             if version is not None and (newest is None or newest.version < version):

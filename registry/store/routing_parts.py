@@ -24,7 +24,7 @@ write moves the data version on, and a cache of an older version is dropped whol
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,14 +206,13 @@ def assemble(
         _apply(view, fragment)
         if keep:
             cache.add_category(key, fragment)
-    if row["warm"]:
-        roles: Iterable[AnyRecord] = cache.roles or ()
-    else:
-        roles = [r for r in local if isinstance(r, Role)]
-        if keep:
-            cache.roles = tuple(roles)
-    if row["warm"]:
+    if row["warm"]:  # the roles were not read again either
+        roles = cache.roles or ()
         view.add(roles)
+    else:
+        roles = tuple(r for r in local if isinstance(r, Role))
+        if keep:
+            cache.roles = roles
     # Every role is fetched (nothing claimed): a role code read but not recorded is known
     # missing (a category may involve a role no seat has). Likewise an alliance.
     codes = {r.role for r in view.records(Post)}
