@@ -790,7 +790,7 @@ class Neo4jStore(_CypherReads):
             categories=categories,
             known=unless,
             parts_version=kept.version if kept is not None else -2,
-            kept_places=kept.kept_places() if kept is not None else [],
+            kept_places=kept.kept_places([*places, *grids]) if kept is not None else [],
             kept_categories=kept.kept_categories() if kept is not None else [],
         )
         if not rows:

@@ -13,12 +13,20 @@ sends the keys it keeps with each statement; the server skips those parts when i
 is still the cache's, and the view is assembled from the kept parts and the fresh ones. Any
 write moves the data version on, and a cache of an older version is dropped whole.
 
+Townships' parts are kept too, but only those of the asked keys' county are sent: the county is
+guessed from the key's first six digits (a 区划代码 starts with its county's code, and grid codes
+usually embed it). A wrong guess costs nothing but the skip: the part is read again.
+
 >>> cache = PartsCache(7)
->>> cache.add_place("451225", Fragment((), ((Post, "place", ("451225",)),)))
->>> cache.kept_places()
-['451225']
->>> [(kind.KIND, field, keys) for kind, field, keys in cache.place("451225").claims]
+>>> cache.add_place("451225000000", "county", Fragment((), ((Post, "place", ("451225",)),)))
+>>> cache.add_place("451225100000", "township", Fragment((), ()))
+>>> cache.add_place("451226100000", "township", Fragment((), ()))
+>>> cache.kept_places(["451225100201-001"])
+['451225000000', '451225100000']
+>>> [(kind.KIND, f, keys) for kind, f, keys in cache.place("451225000000").claims]
 [('post', 'place', ('451225',))]
+>>> county_hint("G451225-001-01"), county_hint("451225100201-001"), county_hint("X1")
+('451225', '451225', '1')
 """
 
 from __future__ import annotations
@@ -49,18 +57,24 @@ from registry.store.prefetch import PrefetchView
 __all__ = [
     "KEPT_CATEGORIES",
     "KEPT_PLACES",
+    "KEPT_TOWNSHIPS",
     "Fragment",
     "PartsCache",
     "assemble",
+    "county_hint",
 ]
 
-#: Place parts kept per data version: counties and the regions above them (a lower place's part
-#: serves few requests, and is read again). A province has about 120.
+#: Place parts kept per data version: counties and the regions above them, all sent with every
+#: statement (a province has about 130; a village's or hamlet's part serves few requests, and is
+#: read again).
 KEPT_PLACES = 512
+#: Township parts kept per data version (a province has about 1,350; some 30 records each).
+KEPT_TOWNSHIPS = 4096
 #: Category parts kept per data version.
 KEPT_CATEGORIES = 256
-#: The levels whose place parts are kept.
+#: The levels whose place parts are kept and always sent.
 _KEPT_LEVELS = frozenset({Level.PROVINCE.value, Level.PREFECTURE.value, Level.COUNTY.value})
+_TOWNSHIP = Level.TOWNSHIP.value
 
 Decode = Callable[[str, dict[str, Any]], AnyRecord]
 Claim = tuple[type[AnyRecord], str, tuple[str, ...]]
@@ -81,35 +95,55 @@ class PartsCache:
     version: int
     roles: tuple[AnyRecord, ...] | None = None
     _places: dict[str, Fragment] = field(default_factory=dict)
+    _townships: dict[str, dict[str, Fragment]] = field(default_factory=dict)  # by county hint
+    _township_count: int = 0
     _categories: dict[str, Fragment] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def kept_places(self) -> list[str]:
-        """The keys of the place parts kept (sent with a statement: the server skips them)."""
+    def kept_places(self, asked: Sequence[str] = ()) -> list[str]:
+        """The keys of the place parts kept that a statement for ``asked`` (place and grid
+        keys) sends, so the server skips them: counties and above, and the townships of the
+        asked keys' counties."""
         with self._lock:
-            return list(self._places)
+            out = list(self._places)
+            for hint in {county_hint(key) for key in asked}:
+                out.extend(self._townships.get(hint, ()))
+            return out
 
     def kept_categories(self) -> list[str]:
         with self._lock:
             return list(self._categories)
 
     def place(self, key: str) -> Fragment:
-        return self._places[key]
+        part = self._places.get(key)
+        return self._townships[county_hint(key)][key] if part is None else part
 
     def category(self, key: str) -> Fragment:
         return self._categories[key]
 
-    def add_place(self, key: str, part: Fragment) -> None:
-        """Keep ``part`` (up to ``KEPT_PLACES``; a part once kept stays: the server may have
-        been told it is kept)."""
+    def add_place(self, key: str, level: str, part: Fragment) -> None:
+        """Keep the part of place ``key`` at ``level`` when it is a county, a region above one
+        or a township (up to ``KEPT_PLACES`` and ``KEPT_TOWNSHIPS``; a part once kept stays:
+        the server may have been told it is kept)."""
         with self._lock:
-            if len(self._places) < KEPT_PLACES:
-                self._places.setdefault(key, part)
+            if level in _KEPT_LEVELS:
+                if len(self._places) < KEPT_PLACES:
+                    self._places.setdefault(key, part)
+            elif level == _TOWNSHIP and self._township_count < KEPT_TOWNSHIPS:
+                of_county = self._townships.setdefault(county_hint(key), {})
+                if key not in of_county:
+                    of_county[key] = part
+                    self._township_count += 1
 
     def add_category(self, key: str, part: Fragment) -> None:
         with self._lock:
             if len(self._categories) < KEPT_CATEGORIES:
                 self._categories.setdefault(key, part)
+
+
+def county_hint(key: str) -> str:
+    """The first six digits of ``key`` (its county's code when it is a 区划代码)."""
+    return "".join(c for c in key[:24] if c.isdigit())[:6]
 
 
 def _decoded(found: dict[str, list[dict[str, Any]]], decode: Decode) -> list[AnyRecord]:
@@ -194,8 +228,8 @@ def assemble(
             continue
         fragment = place_fragment(part, decode)
         _apply(view, fragment)
-        if keep and part["level"] in _KEPT_LEVELS:
-            cache.add_place(key, fragment)
+        if keep:
+            cache.add_place(key, part["level"], fragment)
     fresh_categories = {part["key"]: part for part in row["category_parts"]}
     for key in _keys(found, Category):
         part = fresh_categories.get(key)

@@ -16,8 +16,8 @@ def _part(key: str) -> Fragment:
 def test_a_kept_part_is_never_replaced() -> None:
     cache = PartsCache(3)
     first, second = _part("A"), _part("A2")
-    cache.add_place("A", first)
-    cache.add_place("A", second)
+    cache.add_place("A", "county", first)
+    cache.add_place("A", "county", second)
     assert cache.place("A") is first
     cache.add_category("C1", first)
     cache.add_category("C1", second)
@@ -28,7 +28,7 @@ def test_a_kept_part_is_never_replaced() -> None:
 def test_the_cache_stops_growing_at_its_bound() -> None:
     cache = PartsCache(1)
     for i in range(routing_parts.KEPT_PLACES + 10):
-        cache.add_place(f"P{i}", _part(f"P{i}"))
+        cache.add_place(f"P{i}", "county", _part(f"P{i}"))
     kept = cache.kept_places()
     assert len(kept) == routing_parts.KEPT_PLACES
     assert kept[0] == "P0" and cache.place(kept[-1]).claims[0][2] == (kept[-1],)
