@@ -179,9 +179,12 @@ def handlers_for(
             seen.add((h.key, org.code))
             out.append((h, org, found))
 
-    for h in rule.handlers:
-        named = store.get(Organization, h.organization) if h.organization else None
-        if h.organization and (named is None or not in_force(named, at)):
+    for h, named, site in _rule_plan(store, rule, at, shared):
+        if h.organization and named is None:
+            continue  # unknown, or not in force at ``at``
+        if site is not None and named is not None:  # acts itself: in the place's county?
+            if county is not None and county.code in site:
+                add(h, named, "handling")
             continue
         if h.level is None and named is not None:
             if _serves_county(store, named, chain_codes, county, at, shared):
@@ -210,6 +213,60 @@ def handlers_for(
     return out
 
 
+#: One handler rule as ``handlers_for`` walks it: the rule, the organization it names (None
+#: when it names none, or one unknown or not in force), and, for a rule without a level naming
+#: an organization without jurisdictions in force, the codes of that organization's place and
+#: its ancestors (it serves a place when its county is one of them), else None.
+_Planned = tuple[Handling, Organization | None, frozenset[str] | None]
+
+
+def _rule_plan(
+    store: GraphStore, rule: CategoryRule, at: date, shared: dict[Any, Any]
+) -> list[_Planned]:
+    """``rule``'s handlers with what serving a place takes, kept in ``shared`` per category
+    and date (a province's category names some 120 counties' departments: each request then
+    checks its county against each instead of reading each)."""
+    key = ("plan", rule.category.code, at)
+    plan: list[_Planned] | None = shared.get(key)
+    if plan is not None and len(plan) == len(rule.handlers):
+        return plan
+    plan = []
+    for h in rule.handlers:
+        named = store.get(Organization, h.organization) if h.organization else None
+        if named is not None and not in_force(named, at):
+            named = None
+        site: frozenset[str] | None = None
+        if h.level is None and named is not None and not _areas(store, named, at, shared):
+            site = _site(store, named.place, shared)
+        plan.append((h, named, site))
+    shared[key] = plan
+    return plan
+
+
+def _areas(
+    store: GraphStore, org: Organization, at: date, shared: dict[Any, Any]
+) -> frozenset[str]:
+    """The places ``org`` has jurisdiction over at ``at``."""
+    key = ("areas", org.code, at)
+    areas: frozenset[str] | None = shared.get(key)
+    if areas is None:
+        areas = shared[key] = frozenset(
+            j.place
+            for j in store.referrers(Jurisdiction, "organization", org.code)
+            if in_force(j, at)
+        )
+    return areas
+
+
+def _site(store: GraphStore, place: str, shared: dict[Any, Any]) -> frozenset[str]:
+    """``place`` and its ancestors' codes."""
+    key = ("site", place)
+    site: frozenset[str] | None = shared.get(key)
+    if site is None:
+        site = shared[key] = frozenset([place, *(a.code for a in ancestors(store, Place, place))])
+    return site
+
+
 def _serves_county(
     store: GraphStore,
     org: Organization,
@@ -220,22 +277,7 @@ def _serves_county(
 ) -> bool:
     """A named organization serves the place whose chain (the place and its ancestors) is
     ``chain``: by jurisdiction if it has one, else by being in the place's county."""
-    key = ("areas", org.code, at)
-    areas = shared.get(key)
-    if areas is None:
-        areas = shared[key] = frozenset(
-            j.place
-            for j in store.referrers(Jurisdiction, "organization", org.code)
-            if in_force(j, at)
-        )
+    areas = _areas(store, org, at, shared)
     if areas:
         return not areas.isdisjoint(chain)
-    if county is None:
-        return False
-    site_key = ("site", org.place)  # the org's place and its ancestors, for every county
-    site = shared.get(site_key)
-    if site is None:
-        site = shared[site_key] = frozenset(
-            [org.place, *(a.code for a in ancestors(store, Place, org.place))]
-        )
-    return county.code in site
+    return county is not None and county.code in _site(store, org.place, shared)
