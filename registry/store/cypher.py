@@ -242,6 +242,35 @@ def ancestors(kind: str) -> str:
     )
 
 
+#: For the organizations ``orgs`` of a routing part: their jurisdictions and posts (in one
+#: expansion), the place each is located in with that place's ancestors, and the holdings of
+#: ``seats`` and of their posts with the people holding them.
+_ORGANIZATIONS = """  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)<-[:ORGANIZATION]-(x)
+    WHERE x:Jurisdiction OR x:Post
+    RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS org_jurisdictions,
+      collect(DISTINCT CASE WHEN x:Post THEN x END) AS org_posts
+  }
+  CALL (orgs) {
+    UNWIND orgs AS o
+    MATCH (o)-[:PLACE]->(site:Place)
+    WITH DISTINCT site
+    MATCH (site)-[:PARENT*0..16]->(a:Place)
+    RETURN collect(DISTINCT a) AS org_places
+  }
+  CALL (seats, org_posts) {
+    UNWIND seats + org_posts AS s
+    MATCH (s)<-[:POST]-(h:Holding)
+    RETURN collect(DISTINCT h) AS holdings
+  }
+  CALL (holdings) {
+    UNWIND holdings AS h
+    MATCH (h)-[:PERSON]->(q:Person)
+    RETURN collect(DISTINCT q) AS persons
+  }
+"""
+
 #: Everything ``responsible_for`` reads for a set of requests, in one round trip and one row.
 #:
 #: Parameters: ``$places``, ``$grids`` and ``$categories``, the distinct keys asked for by the
@@ -423,30 +452,7 @@ CALL (chain, warm) {
     WHERE up.place IS NULL OR NOT up.place IN above
     RETURN collect(up) AS orgs
   }
-  CALL (orgs) {
-    UNWIND orgs AS o
-    MATCH (o)<-[:ORGANIZATION]-(x)
-    WHERE x:Jurisdiction OR x:Post
-    RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS org_jurisdictions,
-      collect(DISTINCT CASE WHEN x:Post THEN x END) AS org_posts
-  }
-  CALL (orgs) {
-    UNWIND orgs AS o
-    MATCH (o)-[:PLACE]->(site:Place)
-    WITH DISTINCT site
-    MATCH (site)-[:PARENT*0..16]->(a:Place)
-    RETURN collect(DISTINCT a) AS org_places
-  }
-  CALL (seats, org_posts) {
-    UNWIND seats + org_posts AS s
-    MATCH (s)<-[:POST]-(h:Holding)
-    RETURN collect(DISTINCT h) AS holdings
-  }
-  CALL (holdings) {
-    UNWIND holdings AS h
-    MATCH (h)-[:PERSON]->(q:Person)
-    RETURN collect(DISTINCT q) AS persons
-  }
+  // @organizations
   CALL (serving, org_jurisdictions) {
     UNWIND serving + org_jurisdictions AS j
     RETURN collect(DISTINCT j) AS jurisdictions
@@ -491,38 +497,16 @@ CALL (categories, warm) {
     MATCH (o)-[:PARENT*0..16]->(up:Organization)
     RETURN collect(DISTINCT up) AS orgs
   }
-  CALL (orgs) {
-    UNWIND orgs AS o
-    MATCH (o)<-[:ORGANIZATION]-(x)
-    WHERE x:Jurisdiction OR x:Post
-    RETURN collect(DISTINCT CASE WHEN x:Jurisdiction THEN x END) AS jurisdictions,
-      collect(DISTINCT CASE WHEN x:Post THEN x END) AS posts
-  }
-  CALL (orgs) {
-    UNWIND orgs AS o
-    MATCH (o)-[:PLACE]->(site:Place)
-    WITH DISTINCT site
-    MATCH (site)-[:PARENT*0..16]->(a:Place)
-    RETURN collect(DISTINCT a) AS places
-  }
-  CALL (posts) {
-    UNWIND posts AS s
-    MATCH (s)<-[:POST]-(h:Holding)
-    RETURN collect(DISTINCT h) AS holdings
-  }
-  CALL (holdings) {
-    UNWIND holdings AS h
-    MATCH (h)-[:PERSON]->(q:Person)
-    RETURN collect(DISTINCT q) AS persons
-  }
+  WITH c, handlings, orgs, [] AS seats
+  // @organizations
   RETURN collect({
     key: c.key,
     found: {
       handling: [x IN handlings | properties(x)],
-      place: [x IN places | properties(x)],
+      place: [x IN org_places | properties(x)],
       organization: [x IN orgs | properties(x)],
-      jurisdiction: [x IN jurisdictions | properties(x)],
-      post: [x IN posts | properties(x)],
+      jurisdiction: [x IN org_jurisdictions | properties(x)],
+      post: [x IN org_posts | properties(x)],
       holding: [x IN holdings | properties(x)],
       person: [x IN persons | properties(x)]
     }
@@ -553,7 +537,7 @@ RETURN {
   version_before,
   warm,
   COUNT { MATCH (l:GridregLock {name: 'write'}) WHERE l.seq = version_before } > 0 AS unchanged
-"""
+""".replace("  // @organizations\n", _ORGANIZATIONS)
 
 #: Everything the planners' reports read for a region, in one round trip and one row (no row
 #: when there is no place ``$scope``).
