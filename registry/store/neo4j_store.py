@@ -755,9 +755,10 @@ class Neo4jStore(_CypherReads):
         One ``RESPONSIBLE_NEIGHBOURHOOD`` statement per ``RESPONSIBLE_CHUNK`` distinct requests
         (``MAX_BATCH`` = 1,000 requests: 5 round trips). The statement fetches the union of its
         requests' neighbourhoods, so requests sharing a village, township or county share those
-        records; requests are sorted by key first, so neighbours land in the same chunk.
-        Chunking bounds one answer (about 150 records per isolated request on the demo) and the
-        server's memory for it. No requests: no round trip.
+        records; requests are sorted by key first, so neighbours land in the same chunk, and
+        the parts the store keeps (``registry.store.routing_parts``) are not read again.
+        Chunking bounds one answer and the server's memory for it. No requests: no round
+        trip.
         """
         view = PrefetchView(self)
         requests = sorted(set(keys), key=lambda k: tuple(x or "" for x in k))
