@@ -141,6 +141,25 @@ def test_import_rate_benchmark_smoke() -> None:
     assert result["rows_per_cpu_second"] > 0 and result["runs_rows_per_second"]
 
 
+@pytest.mark.neo4j
+def test_import_rate_benchmark_smoke_on_neo4j_measures_the_bare_write() -> None:
+    """On Neo4j the import is measured against the same records created alone (the test
+    server's one database is erased, as every Neo4j test's fresh store erases it)."""
+    url = os.environ.get("GRIDREG_TEST_NEO4J_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("Neo4j tests never skip in CI: run the suite with scripts/test")
+        pytest.skip("no Neo4j (run the suite with scripts/test)")
+    result = _bench("bench.import_rate", "--smoke", "--store", "neo4j", "--neo4j", url)["result"]
+    assert result["store"] == "neo4j" and result["issues"] == 0
+    assert result["reimport_changes_nothing"] is True
+    bare = result["baseline_bare_write"]
+    assert bare["records"] == result["written"]  # the same records, created alone
+    assert bare["seconds"] > 0 and bare["statements"] >= 3  # persons, posts, holdings
+    assert result["rows_per_second_ceiling"] == round(result["rows"] / bare["seconds"])
+    assert result["write_x_bare_write"] > 0
+
+
 def test_soak_benchmark_smoke() -> None:
     doc = _bench("bench.soak", "--smoke")
 

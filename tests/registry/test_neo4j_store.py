@@ -21,7 +21,7 @@ from registry.errors import BackendUnavailable, InvariantViolation, LevelMismatc
 from registry.invariants import check_batch
 from registry.model import KINDS, AnyRecord, Grid, Holding, Person, Place, Post, Role
 from registry.store import GraphStore, cypher, open_store
-from registry.store.neo4j_store import Neo4jStore, split_credentials
+from registry.store.neo4j_store import Neo4jStore, creation_batches, split_credentials
 from tests.conftest import neo4j_url, open_fresh
 
 pytestmark = pytest.mark.neo4j
@@ -385,6 +385,41 @@ def test_neo4j_relationships_follow_references_through_creates_and_changes(
     state = _state(neo4j)
     neo4j.apply(first[:2])  # equal to the stored records: written (audited) but unchanged
     assert _state(neo4j) == state
+    assert _links(neo4j) == links
+
+
+def test_neo4j_creation_batches_alone_make_what_a_write_of_new_records_makes(
+    neo4j: Neo4jStore,
+) -> None:
+    """``creation_batches`` (the import benchmark's baseline) run in one transaction, with no
+    lock, checks or audit, leave the same records and relationships as ``apply`` of the same
+    new records: it measures the statements a write runs, not a cheaper stand-in."""
+    town = "451225100000"
+    records: list[AnyRecord] = [
+        Place(code=town, name="东门镇", level=Level.TOWNSHIP, parent=COUNTY),
+        Role(code="grid_worker", name="网格员"),
+        Grid(code="G1", name="一级", tier=1, county=COUNTY),
+        Grid(code="G2", name="二级", tier=2, county=COUNTY, parent="G1"),  # own kind: linked after
+        Post(id="S1", role="grid_worker", grid="G2"),
+        Post(id="S2", role="grid_worker", place=town),
+        Person(id="P1", name="张三", phone="13800000000"),
+        Holding(id="H1", person="P1", post="S1", valid_from=date(2024, 1, 1)),
+    ]
+    neo4j.apply(records)
+    written, links = _state(neo4j), _links(neo4j)
+    batches = creation_batches(records)
+    assert [s.split(" ")[-1] for s, _ in batches][-1] != "created"  # the parent link comes last
+    assert sum(len(rows) for s, rows in batches if "CREATE (n:" in s) == len(records)
+    neo4j.erase_all_data()
+    neo4j.apply(PLACES)
+
+    def work(tx: Any) -> None:
+        for statement, rows in batches:
+            tx.run(statement, rows=rows).consume()
+
+    with neo4j.driver.session(database=neo4j.database) as session:
+        session.execute_write(work)
+    assert _state(neo4j) == written
     assert _links(neo4j) == links
 
 
