@@ -129,6 +129,12 @@ def neo4j(
         fresh = m.sample(store, args.fresh)
         entry["inprocess_fresh"] = m.inprocess_fresh(store, fresh)
         entry["inprocess_fresh"]["requests"] = len(fresh)
+        # What the one statement alone costs for those requests: after them (their county and
+        # township parts kept) and with nothing kept (as right after a write).
+        entry["statement_alone"] = {
+            "parts_kept": m.statement_alone(store, fresh, skip_kept=True),
+            "nothing_kept": m.statement_alone(store, fresh, skip_kept=False),
+        }
         bodies, expected = _common(entry, store, args.seconds, args.requests)
         # A province's report on Neo4j is one statement returning the whole region (minutes).
         rounds = 1 if args.smoke or scale == "province" else 3

@@ -26,6 +26,7 @@ from registry.queries.coverage import coverage_report
 from registry.queries.responsibility import responsible_for
 from registry.store import GraphStore, open_store
 from registry.store.embedded_store import EmbeddedStore
+from registry.store.neo4j_store import Neo4jStore
 from schema.api import schema
 from schema.context import Context
 
@@ -122,6 +123,22 @@ def inprocess_fresh(store: GraphStore, samples: list[Sample]) -> dict[str, float
     for s in samples:
         t0 = time.perf_counter()
         s.call(store)
+        times.append((time.perf_counter() - t0) * 1e6)
+    return percentiles(times)
+
+
+def statement_alone(store: Neo4jStore, samples: list[Sample], skip_kept: bool) -> dict[str, float]:
+    """The neighbourhood round trip of each of ``samples`` alone (``read_neighbourhood``: the
+    statement, its transfer and the driver's decoding; no view, no answer), asked once each:
+    the least a request not seen before costs with one statement per request. With
+    ``skip_kept`` the routing parts the store keeps are not read again (a process that has
+    answered other requests of this data version); without, every part is read (the first
+    requests after a write)."""
+    times: list[float] = []
+    for s in samples:
+        request = (s.code, None, s.category) if s.arg == "place" else (None, s.code, s.category)
+        t0 = time.perf_counter()
+        store.read_neighbourhood([request], skip_kept=skip_kept)
         times.append((time.perf_counter() - t0) * 1e6)
     return percentiles(times)
 

@@ -36,6 +36,8 @@ def ratios(entry: dict[str, Any], a5_us_per_node: float | None) -> dict[str, flo
         if "inprocess_fresh" in entry:
             fresh = entry["inprocess_fresh"]["p50_us"]
             found["inprocess_fresh_p50_vs_a4_p50"] = _ratio(fresh, a4_us)
+        for name, alone in entry.get("statement_alone", {}).items():
+            found[f"statement_alone_{name}_p50_vs_a4_p50"] = _ratio(alone["p50_us"], a4_us)
         found["http_p50_at_1_vs_a4_p50"] = _ratio(s1["p50_ms"] * 1000, a4_us)
     return {k: v for k, v in found.items() if v is not None}
 

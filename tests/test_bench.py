@@ -132,6 +132,31 @@ def test_suite_benchmark_smoke() -> None:
         assert target["met"] in (True, False, None), target
 
 
+@pytest.mark.neo4j
+def test_suite_on_neo4j_measures_fresh_requests_and_the_statement_alone() -> None:
+    """The suite's Neo4j path end to end at county scale, a few seconds a case (the test
+    server's one database is erased): requests not seen before, the neighbourhood statement
+    alone for the same requests with and without the kept parts, their ratios to A4, the
+    HTTP cases validated and the targets reported."""
+    url = os.environ.get("GRIDREG_TEST_NEO4J_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("Neo4j tests never skip in CI: run the suite with scripts/test")
+        pytest.skip("no Neo4j (run the suite with scripts/test)")
+    args = ["--scales", "county", "--stores", "neo4j", "--neo4j", url, "--seconds", "1"]
+    doc = _bench("bench.suite", *args, "--requests", "5", "--fresh", "12", timeout=600)
+    (entry,) = doc["results"]
+    assert (entry["scale"], entry["store"]) == ("county", "neo4j")
+    assert entry["inprocess_fresh"]["calls"] == 12
+    for name in ("parts_kept", "nothing_kept"):
+        alone = entry["statement_alone"][name]
+        assert alone["calls"] == 12 and alone["p99_us"] >= alone["p50_us"] > 0, name
+        assert f"statement_alone_{name}_p50_vs_a4_p50" in entry["ratios"], name
+    assert doc["validation"]["all_valid"] and doc["validation"]["bad"] == 0
+    fresh = [t for t in doc["targets"] if t.get("name") == "neo4j_fresh_vs_a4"]
+    assert len(fresh) == 1 and isinstance(fresh[0]["met"], bool)
+
+
 def test_import_rate_benchmark_smoke() -> None:
     result = _bench("bench.import_rate", "--smoke")["result"]
     assert result["issues"] == 0 and result["rows"] > 3000

@@ -807,6 +807,37 @@ class Neo4jStore(_CypherReads):
             view.version = None
         return view
 
+    def read_neighbourhood(
+        self,
+        requests: Sequence[tuple[str | None, str | None, str | None]],
+        unless: int = -2,
+        *,
+        skip_kept: bool = True,
+    ) -> list[dict[str, Any]]:
+        """The rows of one ``RESPONSIBLE_NEIGHBOURHOOD`` round trip for (place, grid,
+        category) ``requests``, as the driver decodes them: no view is assembled and nothing is
+        kept. With ``skip_kept`` the keys of the routing parts this store keeps are sent, and
+        the server leaves those parts out while its data version is theirs; without, every
+        part is read (a process that has answered nothing of this version). No rows when the
+        data version is still ``unless``. ``bench.suite`` times it alone: the least a request
+        not seen before costs before Python builds its view and answer.
+        """
+        places = sorted({p for p, _, _ in requests if p is not None})
+        grids = sorted({g for _, g, _ in requests if g is not None})
+        categories = sorted({c for _, _, c in requests if c is not None})
+        parts = self._parts if skip_kept else None
+        kept = parts if parts is not None and parts.roles is not None else None
+        return self._stream(
+            cypher.RESPONSIBLE_NEIGHBOURHOOD,
+            places=places,
+            grids=grids,
+            categories=categories,
+            known=unless,
+            parts_version=kept.version if kept is not None else -2,
+            kept_places=kept.kept_places([*places, *grids]) if kept is not None else [],
+            kept_categories=kept.kept_categories() if kept is not None else [],
+        )
+
     def _prefetch_responsible_into(
         self,
         view: PrefetchView,
@@ -822,17 +853,7 @@ class Neo4jStore(_CypherReads):
         grids = sorted({g for _, g, _ in requests if g is not None})
         categories = sorted({c for _, _, c in requests if c is not None})
         parts = self._parts
-        kept = parts if parts is not None and parts.roles is not None else None
-        rows = self._stream(
-            cypher.RESPONSIBLE_NEIGHBOURHOOD,
-            places=places,
-            grids=grids,
-            categories=categories,
-            known=unless,
-            parts_version=kept.version if kept is not None else -2,
-            kept_places=kept.kept_places([*places, *grids]) if kept is not None else [],
-            kept_categories=kept.kept_categories() if kept is not None else [],
-        )
+        rows = self.read_neighbourhood(requests, unless)
         if not rows:
             return False
         row = rows[0]

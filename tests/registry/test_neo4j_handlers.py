@@ -122,6 +122,32 @@ def test_requests_share_the_parts_of_their_counties_and_categories(
 
 
 @pytest.mark.neo4j
+def test_the_neighbourhood_read_alone_skips_only_the_parts_kept(
+    stores: tuple[GraphStore, Neo4jStore],
+) -> None:
+    """``read_neighbourhood`` (what ``bench.suite`` times alone) is the prefetch's round trip:
+    it keeps nothing itself; with ``skip_kept`` it leaves out the parts the store keeps (the
+    county's, the township's, the category's), not the hamlet's or the village's; without, it
+    reads every part, as a process that has answered nothing of this version."""
+    memory, neo4j = stores
+    neo4j._parts = None
+    hamlet = _places(memory)[0]
+    category = sorted(c.code for c in memory.scan(Category) if "." in c.code)[0]
+    request = [(hamlet, None, category)]
+    cold_places, cold_categories = _parts_read(neo4j.read_neighbourhood(request))
+    assert neo4j._parts is None  # nothing kept by the read alone
+    county = _county(memory, hamlet)
+    assert hamlet in cold_places and county in cold_places and category in cold_categories
+    neo4j.prefetch_responsible(hamlet, None, category)  # an answered request keeps its parts
+    warm_places, warm_categories = _parts_read(neo4j.read_neighbourhood(request))
+    assert hamlet in warm_places and county not in warm_places and not warm_categories
+    assert set(warm_places) < set(cold_places)
+    again = _parts_read(neo4j.read_neighbourhood(request, skip_kept=False))
+    assert sorted(again[0]) == sorted(cold_places)
+    assert sorted(again[1]) == sorted(cold_categories)
+
+
+@pytest.mark.neo4j
 def test_a_write_replaces_the_kept_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """After a write, the next request reads the parts again and sees the write (a new
     department of the county handling the category)."""
