@@ -127,7 +127,7 @@ def neo4j(
     try:
         # First, before any request is repeated: requests not seen before (no kept answer).
         fresh = m.sample(store, args.fresh)
-        entry["inprocess_fresh"] = m.inprocess_fresh(store, fresh)
+        entry["inprocess_fresh"] = m.inprocess_fresh(store, fresh, store.ping)
         entry["inprocess_fresh"]["requests"] = len(fresh)
         # What the one statement alone costs for those requests: after them (their county and
         # township parts kept) and with nothing kept (as right after a write).

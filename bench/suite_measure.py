@@ -115,32 +115,50 @@ def inprocess(store: GraphStore, samples: list[Sample], seconds: float) -> dict[
     return timed_calls([lambda s=s: s.call(store) for s in samples], seconds)  # type: ignore[misc]
 
 
-def inprocess_fresh(store: GraphStore, samples: list[Sample]) -> dict[str, float]:
+def _interleaved(
+    samples: list[Sample], call: Callable[[Sample], object], ping: Callable[[], object] | None
+) -> dict[str, Any]:
+    """``call`` of each sample, timed; with ``ping``, one A4 round trip timed before each, so
+    both see the same moment of a shared machine (``a4_interleaved``)."""
+    times: list[float] = []
+    pings: list[float] = []
+    for s in samples:
+        if ping is not None:
+            t0 = time.perf_counter()
+            ping()
+            pings.append((time.perf_counter() - t0) * 1e6)
+        t0 = time.perf_counter()
+        call(s)
+        times.append((time.perf_counter() - t0) * 1e6)
+    found: dict[str, Any] = percentiles(times)
+    if pings:
+        found["a4_interleaved"] = percentiles(pings)
+    return found
+
+
+def inprocess_fresh(
+    store: GraphStore, samples: list[Sample], ping: Callable[[], object] | None = None
+) -> dict[str, Any]:
     """``responsible_for`` of each of ``samples`` asked once, before any other request of the
     run: no answer is kept for it yet (on Neo4j each call runs the whole neighbourhood
-    statement; a repeated request only asks whether the data version is still the same)."""
-    times: list[float] = []
-    for s in samples:
-        t0 = time.perf_counter()
-        s.call(store)
-        times.append((time.perf_counter() - t0) * 1e6)
-    return percentiles(times)
+    statement; a repeated request only asks whether the data version is still the same). With
+    ``ping`` (Neo4j: ``store.ping``, A4), an A4 round trip before each request."""
+    return _interleaved(samples, lambda s: s.call(store), ping)
 
 
-def statement_alone(store: Neo4jStore, samples: list[Sample], skip_kept: bool) -> dict[str, float]:
+def statement_alone(store: Neo4jStore, samples: list[Sample], skip_kept: bool) -> dict[str, Any]:
     """The neighbourhood round trip of each of ``samples`` alone (``read_neighbourhood``: the
-    statement, its transfer and the driver's decoding; no view, no answer), asked once each:
-    the least a request not seen before costs with one statement per request. With
-    ``skip_kept`` the routing parts the store keeps are not read again (a process that has
-    answered other requests of this data version); without, every part is read (the first
-    requests after a write)."""
-    times: list[float] = []
-    for s in samples:
+    statement, its transfer and the driver's decoding; no view, no answer), asked once each,
+    with an A4 round trip before each: the least a request not seen before costs with one
+    statement per request. With ``skip_kept`` the routing parts the store keeps are not read
+    again (a process that has answered other requests of this data version); without, every
+    part is read (the first requests after a write)."""
+
+    def read(s: Sample) -> object:
         request = (s.code, None, s.category) if s.arg == "place" else (None, s.code, s.category)
-        t0 = time.perf_counter()
-        store.read_neighbourhood([request], skip_kept=skip_kept)
-        times.append((time.perf_counter() - t0) * 1e6)
-    return percentiles(times)
+        return store.read_neighbourhood([request], skip_kept=skip_kept)
+
+    return _interleaved(samples, read, store.ping)
 
 
 def graphql_inprocess(store: GraphStore, bodies: list[bytes]) -> dict[str, float]:
