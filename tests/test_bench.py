@@ -113,6 +113,7 @@ def test_suite_benchmark_smoke() -> None:
     assert {"load", "memory", "samples", "inprocess", "baselines", "coverage", "http"} <= set(entry)
     assert entry["load"]["records"] > 0 and entry["load"]["nodes"] > 0
     assert entry["memory"]["server_bytes_per_node"] > 0 and entry["inprocess"]["calls"] > 0
+    assert entry["inprocess_fresh"]["calls"] == entry["inprocess_fresh"]["requests"] > 0
     assert {"a1", "a5"} <= set(entry["baselines"]) and entry["coverage"]["ms"] > 0
 
     validation = doc["validation"]
