@@ -16,7 +16,7 @@ the alliance applies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,6 +39,7 @@ __all__ = [
     "AlliancePartner",
     "PartnerCentre",
     "alliance_partners",
+    "border_ends",
     "bordering_counties",
     "partners_of",
 ]
@@ -140,25 +141,32 @@ def partners_of(
     return tuple(out)
 
 
-def bordering_counties(store: GraphStore, chain: list[str], at: date) -> frozenset[str]:
-    """Counties of the places that border any place of ``chain``."""
-    sides = store.referrers_many(Border, "place", chain) + store.referrers_many(
-        Border, "other", chain
-    )
+def bordering_counties(
+    store: GraphStore,
+    chain: list[str],
+    at: date,
+    ends_of: Callable[[str], frozenset[tuple[str, str | None]]] | None = None,
+) -> frozenset[str]:
+    """Counties of the places that border any place of ``chain``. ``ends_of(code)`` gives
+    ``border_ends`` of one place (default: read now; a caller that keeps them per place passes
+    its own, so the places a chain shares with others are read once)."""
+    if ends_of is None:
+        ends_of = lambda code: border_ends(store, code, at)  # noqa: E731
     mine = set(chain)
-    others = sorted(
-        {
-            code
-            for found in sides
-            for b in found
-            if in_force(b, at)
-            for code in (b.place, b.other)
-            if code not in mine
-        }
+    return frozenset(
+        county
+        for code in chain
+        for other, county in ends_of(code)
+        if other not in mine and county is not None
     )
-    out: set[str] = set()
+
+
+def border_ends(store: GraphStore, place: str, at: date) -> frozenset[tuple[str, str | None]]:
+    """The places across ``place``'s borders in force, each with the code of its county."""
+    sides = store.referrers(Border, "place", place) + store.referrers(Border, "other", place)
+    others = {code for b in sides if in_force(b, at) for code in (b.place, b.other)} - {place}
+    found = set()
     for code in others:
         county = ancestor_at_level(store, code, Level.COUNTY)
-        if county is not None:
-            out.add(county.code)
-    return frozenset(out)
+        found.add((code, county.code if county is not None else None))
+    return frozenset(found)

@@ -19,6 +19,7 @@ centre's time has run out, so its cumulative figure is that of the step before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,8 +66,16 @@ def escalation_from(
     chain: list[Place],
     rule: CategoryRule | None,
     at: date,
+    seats_of: Callable[[str], tuple[SeatAnswer, ...]] | None = None,
 ) -> tuple[EscalationStep, ...]:
-    """The steps from centre ``start`` up, then supervision found along ``chain``."""
+    """The steps from centre ``start`` up, then supervision found along ``chain``.
+
+    The steps depend on ``rule`` only through its centre limits, and on ``chain`` only above
+    ``start``'s place. ``seats_of(code)`` gives an organization's seats (default: ``seats_at``
+    now; a caller that already holds them passes its own).
+    """
+    if seats_of is None:
+        seats_of = lambda code: seats_at(store, "organization", code, at)  # noqa: E731
     centres: list[Organization] = []
     node = start
     while node is not None and len(centres) < MAX_DEPTH and node not in centres:
@@ -85,7 +94,7 @@ def escalation_from(
         limit = limits.get(level) if level is not None else None
         if limit is not None:
             total = (total or 0) + limit
-        seats = seats_at(store, "organization", centre.code, at)
+        seats = seats_of(centre.code)
         steps.append(EscalationStep(len(steps) + 1, "centre", centre, level, seats, limit, total))
     counties = [p for p in chain if locality(p.level) <= locality(Level.COUNTY)]
     for p in counties:
@@ -99,7 +108,7 @@ def escalation_from(
         )
         if found:
             org = found[0]
-            seats = seats_at(store, "organization", org.code, at)
+            seats = seats_of(org.code)
             level = org_level(store, org)
             steps.append(
                 EscalationStep(len(steps) + 1, "supervision", org, level, seats, None, total)

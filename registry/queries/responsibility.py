@@ -45,7 +45,12 @@ from typing import Any, NamedTuple, TypeVar
 from registry.codes import Level
 from registry.errors import GridregError, InvalidInput, NotFound, TimeBudgetExceeded
 from registry.model import Category, Grid, Organization, OrgKind, Place, in_force
-from registry.queries.alliances import AlliancePartner, bordering_counties, partners_of
+from registry.queries.alliances import (
+    AlliancePartner,
+    border_ends,
+    bordering_counties,
+    partners_of,
+)
 from registry.queries.escalation import EscalationStep, escalation_from, first_centre
 from registry.queries.handling import (
     CategoryRule,
@@ -175,8 +180,10 @@ class _Memo:
 def _memo_for(store: GraphStore) -> _Memo:
     """The memo of a call. On a store that keeps values derived from its data (``derived``:
     the in-process store), the results that depend only on what the key names (a category's
-    rule, an organization's, a grid's or a village's seats, escalation steps, alliance partners,
-    the organizations acting on a category for a place, the counties bordering a place)
+    rule, an organization's, a grid's or a village's seats, escalation steps (kept per centre
+    limits too, so categories with the same limits share them), alliance partners, the
+    organizations acting on a category for a place, the counties bordering a place and what
+    lies across each place's borders)
     are shared by every call until the next write (most requests share their centres,
     departments and upper grids); the memo is the one value kept there that its users fill.
     Other stores get a memo per call: Neo4j's reads come from one prefetch per call."""
@@ -362,7 +369,7 @@ def _answer(
         county = next((p.code for p in chain if p.level is Level.COUNTY), None)
         steps = memo.get(
             ("esc", start.code if start else None, county, req.category, at),
-            lambda: escalation_from(store, start, chain, rule, at),
+            lambda: _escalation(store, memo, start, county, chain, rule, at),
         )
         partners = _partners(store, chain, rule, at, memo)
     return Responsibility(
@@ -388,7 +395,12 @@ def _partners(
     province = next((p for p in chain if p.level is Level.PROVINCE), None)
     neighbours = memo.get(
         ("borders", chain[0].code, at),
-        lambda: bordering_counties(store, [p.code for p in chain], at),
+        lambda: bordering_counties(  # each place's borders once: the upper ones are shared
+            store,
+            [p.code for p in chain],
+            at,
+            lambda code: memo.get(("border", code, at), partial(border_ends, store, code, at)),
+        ),
     )
     functions = rule.functions if rule else None
     return memo.get(
@@ -408,8 +420,7 @@ def _tiers(
 ) -> tuple[TierAnswer, ...]:
     local: list[tuple[TierKind, str, dict[str, Any]]] = []  # (kind, found, fields)
 
-    def org_seats(code: str) -> tuple[SeatAnswer, ...]:
-        return memo.get(("seats", code, at), lambda: seats_at(store, "organization", code, at))
+    org_seats = partial(_org_seats, store, memo, at=at)
 
     seen: set[str] = set()
     for g in grids:
@@ -484,6 +495,31 @@ def _tiers(
         )
         for i, (kind, found, fields) in enumerate(ordered, start=1)
     )
+
+
+def _escalation(
+    store: GraphStore,
+    memo: _Memo,
+    start: Organization | None,
+    county: str | None,
+    chain: list[Place],
+    rule: CategoryRule | None,
+    at: date,
+) -> tuple[EscalationStep, ...]:
+    """The escalation steps, shared by the categories with the same centre limits (all they
+    depend on besides the start and the county), with the organizations' seats of ``memo``."""
+    limits = tuple(sorted(rule.centre_limits.items())) if rule else ()
+    return memo.get(
+        ("steps", start.code if start else None, county, limits, at),
+        lambda: escalation_from(
+            store, start, chain, rule, at, partial(_org_seats, store, memo, at=at)
+        ),
+    )
+
+
+def _org_seats(store: GraphStore, memo: _Memo, code: str, at: date) -> tuple[SeatAnswer, ...]:
+    """An organization's seats at ``at``, shared through ``memo`` (tiers, escalation)."""
+    return memo.get(("seats", code, at), lambda: seats_at(store, "organization", code, at))
 
 
 def _grid_seats(store: GraphStore, grid: Grid, at: date) -> tuple[SeatAnswer, ...]:

@@ -194,6 +194,24 @@ def test_escalation_skips_a_missing_township_centre(demo: GraphStore) -> None:
     assert steps[1].cumulative_minutes == sum(ESCALATION_LIMITS["C1"][::2])
 
 
+def test_escalation_steps_are_shared_only_by_categories_with_the_same_limits(
+    demo: GraphStore,
+) -> None:
+    """The steps are kept between calls per start, county and centre limits: a category of
+    another class, asked in between, gets its own limits, and one of the same class equal
+    steps."""
+    labour = responsible_for(demo, place=VILLAGE, category="C1.3", at=DEMO_TODAY).escalation
+    dispute = responsible_for(demo, place=VILLAGE, category="C2.1", at=DEMO_TODAY).escalation
+    again = responsible_for(demo, place=VILLAGE, category="C1.3", at=DEMO_TODAY).escalation
+    sibling = responsible_for(demo, place=VILLAGE, category="C2.2", at=DEMO_TODAY).escalation
+    assert ESCALATION_LIMITS["C1"] != ESCALATION_LIMITS["C2"]
+    assert tuple(s.time_limit_minutes for s in labour[:3]) == ESCALATION_LIMITS["C1"]
+    assert tuple(s.time_limit_minutes for s in dispute[:3]) == ESCALATION_LIMITS["C2"]
+    assert again == labour and sibling == dispute
+    hamlet = responsible_for(demo, place=f"{VILLAGE}-001", category="C2.2", at=DEMO_TODAY)
+    assert hamlet.escalation == dispute  # a hamlet's steps start at its village's centre
+
+
 def test_escalation_without_category_has_no_limits(demo: GraphStore) -> None:
     steps = responsible_for(demo, place=VILLAGE, at=DEMO_TODAY).escalation
     assert len(steps) == 4 and all(s.cumulative_minutes is None for s in steps)
