@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -26,9 +26,11 @@ from registry.queries.coverage import coverage_report
 from registry.queries.responsibility import responsible_for
 from registry.store import GraphStore, open_store
 from registry.store.embedded_store import EmbeddedStore
-from registry.store.neo4j_store import Neo4jStore
 from schema.api import schema
 from schema.context import Context
+
+if TYPE_CHECKING:  # the Neo4j driver is an optional extra
+    from registry.store.neo4j_store import Neo4jStore
 
 #: The field set of ``bench.workload.QUERY`` (tiers, seats, holders), for any place or grid.
 SELECTION = workload.QUERY[workload.QUERY.index("{ timeLimitMinutes") :]
