@@ -223,6 +223,16 @@ def creation_batches(records: Sequence[AnyRecord]) -> list[tuple[str, list[dict[
     return out
 
 
+def _request_keys(
+    requests: Sequence[tuple[str | None, str | None, str | None]],
+) -> tuple[list[str], list[str], list[str]]:
+    """The distinct places, grids and categories of (place, grid, category) requests, sorted."""
+    places = sorted({p for p, _, _ in requests if p is not None})
+    grids = sorted({g for _, g, _ in requests if g is not None})
+    categories = sorted({c for _, _, c in requests if c is not None})
+    return places, grids, categories
+
+
 def _native(v: Any) -> Any:
     to_native = getattr(v, "to_native", None)
     return v if to_native is None else to_native()
@@ -822,10 +832,18 @@ class Neo4jStore(_CypherReads):
         data version is still ``unless``. ``bench.suite`` times it alone: the least a request
         not seen before costs before Python builds its view and answer.
         """
-        places = sorted({p for p, _, _ in requests if p is not None})
-        grids = sorted({g for _, g, _ in requests if g is not None})
-        categories = sorted({c for _, _, c in requests if c is not None})
-        parts = self._parts if skip_kept else None
+        keys = _request_keys(requests)
+        return self._read_neighbourhood(*keys, unless, self._parts if skip_kept else None)
+
+    def _read_neighbourhood(
+        self,
+        places: list[str],
+        grids: list[str],
+        categories: list[str],
+        unless: int,
+        parts: PartsCache | None,
+    ) -> list[dict[str, Any]]:
+        """``read_neighbourhood`` of sorted keys, sending the keys ``parts`` keeps (if any)."""
         kept = parts if parts is not None and parts.roles is not None else None
         return self._stream(
             cypher.RESPONSIBLE_NEIGHBOURHOOD,
@@ -849,11 +867,9 @@ class Neo4jStore(_CypherReads):
         (``registry.store.routing_parts``). False, with nothing added, when the data version is
         still ``unless``.
         """
-        places = sorted({p for p, _, _ in requests if p is not None})
-        grids = sorted({g for _, g, _ in requests if g is not None})
-        categories = sorted({c for _, _, c in requests if c is not None})
-        parts = self._parts
-        rows = self.read_neighbourhood(requests, unless)
+        places, grids, categories = _request_keys(requests)
+        parts = self._parts  # one cache for the keys sent and the assembly
+        rows = self._read_neighbourhood(places, grids, categories, unless, parts)
         if not rows:
             return False
         row = rows[0]
